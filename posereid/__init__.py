@@ -1,0 +1,2 @@
+"""posereid: pose-guided person re-identification."""
+__version__ = "0.1.0"

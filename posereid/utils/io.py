@@ -1,0 +1,39 @@
+"""File output that is never half-written: write to a temporary sibling, then rename."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = 'w', **open_kwargs) -> Iterator[IO]:
+    """Open a temporary file next to ``path``; on success rename it onto ``path``.
+
+    On an exception the temporary file is removed and ``path`` is left as it was, so a
+    reader never sees partial output. Parent folders are created.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **open_kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_save_json(obj, path: str | os.PathLike, **dump_kwargs) -> None:
+    """``json.dump`` ``obj`` to ``path`` atomically (indent 2 unless given)."""
+    dump_kwargs.setdefault('indent', 2)
+    with atomic_write(path, 'w', encoding='utf-8') as f:
+        json.dump(obj, f, **dump_kwargs)
+        f.write('\n')
