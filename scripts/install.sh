@@ -33,7 +33,7 @@ pins() {
 link_checkout() {
   # posereid itself: an editable install that points at this checkout (the venv may outlive it).
   local here
-  here=$("$VENV/bin/python" -c 'import posereid, os; print(os.path.dirname(os.path.dirname(posereid.__file__)))' 2>/dev/null || true)
+  here=$(cd / && "$VENV/bin/python" -I -c 'import posereid, os; print(os.path.dirname(os.path.dirname(posereid.__file__)))' 2>/dev/null || true)
   if [ "$here" != "$ROOT" ]; then
     log "linking posereid -> $ROOT"
     "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e "$ROOT"

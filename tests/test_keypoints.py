@@ -1,25 +1,24 @@
+import os
+
+import mmpose
 import numpy as np
-import pytest
+from mmengine.config import Config
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
 from posereid.pose import keypoints as kp
 
 
 def test_aic_order_matches_mmpose_metainfo():
-    mmpose_aic = pytest.importorskip('mmpose.datasets.datasets.utils')
-    from mmengine.config import Config
-    import mmpose
-    import os
     cfg = Config.fromfile(os.path.join(os.path.dirname(mmpose.__file__),
                                        '.mim', 'configs', '_base_', 'datasets', 'aic.py'))
-    meta = mmpose_aic.parse_pose_metainfo(dict(cfg.dataset_info))
+    meta = parse_pose_metainfo(dict(cfg.dataset_info))
     assert tuple(meta['keypoint_id2name'][i] for i in range(14)) == kp.KEYPOINT_NAMES
     assert list(meta['flip_indices']) == list(kp.FLIP_INDICES)
     np.testing.assert_allclose(meta['sigmas'], kp.dataset_metainfo()['sigmas'], rtol=1e-6)
 
 
 def test_own_metainfo_parses_with_mmpose():
-    utils = pytest.importorskip('mmpose.datasets.datasets.utils')
-    meta = utils.parse_pose_metainfo(kp.dataset_metainfo())
+    meta = parse_pose_metainfo(kp.dataset_metainfo())
     assert meta['num_keypoints'] == 14
     assert list(meta['flip_indices']) == list(kp.FLIP_INDICES)
     assert len(meta['skeleton_links']) == len(kp.SKELETON)
