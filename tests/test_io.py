@@ -20,3 +20,13 @@ def test_atomic_save_json_creates_parents_and_round_trips(tmp_path):
     target = tmp_path / 'a' / 'b' / 'metrics.json'
     atomic_save_json({'rank1': 0.5}, target)
     assert json.loads(target.read_text()) == {'rank1': 0.5}
+
+
+def test_atomic_write_gives_files_the_umask_permissions_not_mkstemps_0600(tmp_path):
+    import os
+    umask = os.umask(0)
+    os.umask(umask)
+    target = tmp_path / 'shared.txt'
+    with atomic_write(target) as f:
+        f.write('x')
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -1,0 +1,169 @@
+"""CUHK03 (Li et al., CVPR 2014): 1467 identities from 5 camera pairs, 2 views each.
+
+The release keeps its images inside ``cuhk-03.mat`` (MATLAB v7.3, i.e. HDF5): cell arrays
+``labeled`` and ``detected`` (hand-drawn and DPM boxes) of one ``identities × 10`` cell array per
+camera pair, images 1-5 from the first view and 6-10 from the second (empty cells for missing
+images), and ``testsets``, the 20 classic test sets of 100 ``[camera pair, identity]`` rows.
+
+On first use the chosen image type is extracted once into ``images_<type>/`` as
+``<pair>_<identity:03d>_<view>_<image:02d>.png`` (torchreid's names) and the split lists are
+cached in ``splits_<classic|new>_<type>.json``, each file written atomically. The camera of a
+record is its view (0 or 1).
+
+Protocols:
+
+* new (Zhong et al., CVPR 2017), the default: 767 training / 700 test identities, query and
+  gallery given by ``cuhk03_new_protocol_config_<type>.mat`` (``train_idx``, ``query_idx``,
+  ``gallery_idx``: 1-based rows of ``filelist`` / ``labels``); evaluated like Market-1501.
+* classic (``classic_split=True``): 1367 training / 100 test identities, ``split_id`` in 0..19;
+  every test image is both query and gallery, single-gallery-shot (``'cuhk03'``) evaluation.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from posereid.utils.io import atomic_save_json, atomic_write
+
+from .base import DatasetFormatError, ReIDRecord, ReIDSource
+
+IMAGE_TYPES = ('detected', 'labeled')
+#: Images 1..IMAGES_PER_VIEW of an identity's row come from its first view.
+IMAGES_PER_VIEW = 5
+
+
+def image_name(pair: int, identity: int, image: int) -> str:
+    """torchreid's file name of image ``image`` (0-based column) of 0-based ``identity`` of
+    0-based camera ``pair``."""
+    view = 1 if image < IMAGES_PER_VIEW else 2
+    return f'{pair + 1}_{identity + 1:03d}_{view}_{image + 1:02d}.png'
+
+
+def camid_of(name: str) -> int:
+    """0-based view of an extracted image, from its name."""
+    return int(name.split('_')[2]) - 1
+
+
+class CUHK03(ReIDSource):
+    """CUHK03 detected or labeled boxes under the new (767/700) or classic (1367/100) protocol.
+
+    Args:
+        root: dataset folder (default ``data_root() / 'cuhk03'``).
+        labeled: use the hand-labelled boxes instead of the detected ones.
+        classic_split: the classic protocol (20 splits) instead of the new one.
+        split_id: which classic split (0..19); the new protocol has only split 0.
+        **kwargs: ``verify_images``, ``skip_bad_images`` of :class:`ReIDSource`.
+    """
+
+    name = 'cuhk03'
+    default_folder = 'cuhk03'
+    layout = """
+cuhk03/
+  cuhk03_release/cuhk-03.mat                   MATLAB v7.3: labeled, detected, testsets
+  cuhk03_new_protocol_config_detected.mat      new protocol (not needed with classic_split)
+  cuhk03_new_protocol_config_labeled.mat
+  images_detected/, images_labeled/            written on first use
+  splits_{new,classic}_{detected,labeled}.json written on first use
+"""
+
+    def __init__(self, root=None, labeled: bool = False, classic_split: bool = False,
+                 split_id: int = 0, **kwargs) -> None:
+        self.root = self.resolve_root(root)
+        self.image_type = IMAGE_TYPES[int(labeled)]
+        self.raw_mat = self.root / 'cuhk03_release' / 'cuhk-03.mat'
+        self.image_dir = self.root / f'images_{self.image_type}'
+        self.protocol = 'cuhk03' if classic_split else 'market'
+        kind = 'classic' if classic_split else 'new'
+        split_file = self.root / f'splits_{kind}_{self.image_type}.json'
+        if split_file.is_file():
+            splits = json.loads(split_file.read_text())
+        else:
+            self.require(self.root, self.raw_mat)
+            splits = self.classic_splits() if classic_split else [self.new_protocol_split()]
+            atomic_save_json(splits, split_file, indent=None)
+        if not 0 <= split_id < len(splits):
+            raise ValueError(f'{self.name}: split_id must be in [0, {len(splits) - 1}] for the '
+                             f'{kind} protocol; got {split_id}')
+        train, query, gallery = ([ReIDRecord(str(self.image_dir / name), pid, camid_of(name))
+                                  for name, pid in splits[split_id][part]]
+                                 for part in ('train', 'query', 'gallery'))
+        super().__init__(train, query, gallery, **kwargs)
+
+    def open_raw_mat(self):
+        """``cuhk-03.mat`` opened with h5py (a MATLAB v7.3 file is HDF5)."""
+        import h5py
+
+        try:
+            mat = h5py.File(self.raw_mat, 'r')
+        except OSError as error:
+            raise DatasetFormatError(f'{self.name}: {self.raw_mat} is not a MATLAB v7.3 (HDF5) '
+                                     f'file as released ({error})') from None
+        missing = {'detected', 'labeled', 'testsets'} - set(mat)
+        if missing:
+            mat.close()
+            raise DatasetFormatError(f'{self.name}: {self.raw_mat} lacks the cell arrays '
+                                     f'{sorted(missing)} of the release')
+        return mat
+
+    def extract_images(self, mat) -> list[tuple[int, int, list[str]]]:
+        """Write the images of ``self.image_type`` from the open ``cuhk-03.mat`` as PNGs.
+
+        Returns:
+            ``(camera pair, identity, file names)`` of every identity (1-based numbers).
+        """
+        people = []
+        for pair, pair_ref in enumerate(mat[self.image_type][0]):
+            cells = mat[pair_ref][:].T                         # (identities, 10) references
+            for identity, row in enumerate(cells):
+                names = []
+                for image, ref in enumerate(row):
+                    pixels = mat[ref][:].T                      # (H, W, 3), or empty
+                    if pixels.ndim != 3 or pixels.size == 0:
+                        continue
+                    names.append(image_name(pair, identity, image))
+                    if not (self.image_dir / names[-1]).is_file():   # written atomically
+                        with atomic_write(self.image_dir / names[-1], 'wb') as f:
+                            Image.fromarray(np.ascontiguousarray(pixels, np.uint8)).save(f, 'PNG')
+                if not names:
+                    raise DatasetFormatError(f'{self.name}: {self.raw_mat}: camera pair '
+                                             f'{pair + 1}, identity {identity + 1} has no image')
+                people.append((pair + 1, identity + 1, names))
+        return people
+
+    def classic_splits(self) -> list[dict]:
+        """The 20 classic splits; identities are numbered in (camera pair, identity) order."""
+        with self.open_raw_mat() as mat:
+            people = self.extract_images(mat)
+            testsets = [{tuple(row) for row in mat[ref][:].T.astype(int).tolist()}
+                        for ref in mat['testsets'][0]]              # {(pair, identity)} x 100
+        splits = []
+        for testset in testsets:
+            train, test = [], []
+            for pid, (pair, identity, names) in enumerate(people):
+                (test if (pair, identity) in testset else train).extend((n, pid) for n in names)
+            splits.append(dict(train=train, query=test, gallery=test))
+        return splits
+
+    def new_protocol_split(self) -> dict:
+        """The 767/700 split of ``cuhk03_new_protocol_config_<type>.mat``."""
+        from scipy.io import loadmat
+
+        config_file = self.root / f'cuhk03_new_protocol_config_{self.image_type}.mat'
+        self.require(config_file)
+        with self.open_raw_mat() as mat:
+            self.extract_images(mat)
+        try:
+            config = loadmat(config_file)
+            files = [str(np.asarray(entry).ravel()[0]) for entry in config['filelist'].ravel()]
+            labels = config['labels'].ravel().astype(int)
+            return {part: [(files[i], int(labels[i]))
+                           for i in config[f'{part}_idx'].ravel().astype(int) - 1]
+                    for part in ('train', 'query', 'gallery')}
+        except (KeyError, IndexError, ValueError, OSError) as error:
+            raise DatasetFormatError(
+                f'{self.name}: {config_file} must hold filelist, labels, train_idx, query_idx '
+                f'and gallery_idx (1-based rows); could not read {error}') from None
+

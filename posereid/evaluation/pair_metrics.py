@@ -1,0 +1,105 @@
+"""Metrics of the verification output: is a pair of images the same person?
+
+Each pair has a ``score`` (the predicted probability of 'same') and a ``label`` (1 same, 0
+different). Pairs are *predicted* 'same' when ``score > threshold``: with the default 0.5 this
+is the argmax of a two-way softmax. The ROC sweeps the threshold over the scores, counting a
+pair positive when ``score >= t``.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from scipy.stats import rankdata
+
+
+def confusion_matrix(labels, predictions) -> np.ndarray:
+    """``(2, 2)`` pair counts: rows true label 0/1, columns predicted label 0/1."""
+    labels = _as_binary(labels, 'labels')
+    predictions = _as_binary(predictions, 'predictions')
+    if len(labels) != len(predictions):
+        raise ValueError(f'labels and predictions differ in length: {len(labels)} vs '
+                         f'{len(predictions)}')
+    return np.bincount(2 * labels + predictions, minlength=4).reshape(2, 2)
+
+
+def roc_curve(scores, labels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ROC curve: ``(fpr, tpr, thresholds)``, one point per distinct score.
+
+    ``thresholds`` decrease from ``+inf`` (the point (0, 0)); at threshold ``t`` the pairs with
+    ``score >= t`` are positive.
+    """
+    scores, labels = _check_scores(scores, labels)
+    order = np.argsort(-scores, kind='stable')
+    scores, labels = scores[order], labels[order]
+    last_of_value = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    true_pos = np.cumsum(labels)[last_of_value]
+    false_pos = last_of_value + 1 - true_pos
+    fpr = np.r_[0.0, false_pos / (len(labels) - labels.sum())]
+    tpr = np.r_[0.0, true_pos / labels.sum()]
+    return fpr, tpr, np.r_[np.inf, scores[last_of_value]]
+
+
+def roc_auc(scores, labels) -> float:
+    """Area under the ROC curve, by the rank-sum (Mann-Whitney) formula with tied scores
+    sharing their mean rank: ``AUC = (sum of positive ranks - P (P + 1) / 2) / (P N)``; this
+    equals ``P(s+ > s-) + P(s+ = s-) / 2`` over positive/negative pairs."""
+    scores, labels = _check_scores(scores, labels)
+    num_pos = int(labels.sum())
+    num_neg = len(labels) - num_pos
+    rank_sum = rankdata(scores)[labels == 1].sum()
+    return float((rank_sum - num_pos * (num_pos + 1) / 2) / (num_pos * num_neg))
+
+
+def tpr_at_fpr(scores, labels, max_fpr: float) -> float:
+    """The highest true-positive rate of a threshold whose false-positive rate is at most
+    ``max_fpr`` (no interpolation between ROC points)."""
+    if not 0 <= max_fpr <= 1:
+        raise ValueError(f'max_fpr must lie in [0, 1], got {max_fpr!r}')
+    fpr, tpr, _ = roc_curve(scores, labels)
+    return float(tpr[fpr <= max_fpr].max())
+
+
+def evaluate_pairs(scores, labels, threshold: float = 0.5,
+                   fprs: Sequence[float] = (1e-2, 1e-3)) -> dict:
+    """All pair metrics at once.
+
+    Returns:
+        ``{'accuracy': float, 'confusion_matrix': (2, 2) int array, 'auc': float,
+        'tpr@fpr=<f>': float for each f in fprs}`` (rates as fractions in [0, 1]).
+    """
+    scores, labels = _check_scores(scores, labels)
+    matrix = confusion_matrix(labels, (scores > threshold).astype(np.int64))
+    result = {'accuracy': float(np.trace(matrix) / len(labels)),
+              'confusion_matrix': matrix,
+              'auc': roc_auc(scores, labels)}
+    for fpr in fprs:
+        result[f'tpr@fpr={fpr:g}'] = tpr_at_fpr(scores, labels, fpr)
+    return result
+
+
+def _as_binary(values, name: str) -> np.ndarray:
+    values = np.asarray(values)
+    if values.ndim != 1:
+        raise ValueError(f'{name} must be a 1-D array, got shape {values.shape}')
+    if values.dtype == bool:
+        values = values.astype(np.int64)
+    if not (np.issubdtype(values.dtype, np.number) and np.isin(values, (0, 1)).all()):
+        raise ValueError(f'{name} must be 0/1 labels, got values {np.unique(values)[:5]}')
+    return values.astype(np.int64)
+
+
+def _check_scores(scores, labels) -> tuple[np.ndarray, np.ndarray]:
+    labels = _as_binary(labels, 'labels')
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != labels.shape:
+        raise ValueError(f'scores and labels must be 1-D of the same length, got shapes '
+                         f'{scores.shape} and {labels.shape}')
+    if len(scores) == 0:
+        raise ValueError('no pairs to evaluate: scores and labels are empty')
+    if not np.isfinite(scores).all():
+        raise ValueError('scores must be finite (found NaN or inf)')
+    if labels.min() == labels.max():
+        raise ValueError(f'ROC metrics need both same (1) and different (0) pairs; all '
+                         f'{len(labels)} labels are {labels[0]}')
+    return scores, labels

@@ -1,0 +1,88 @@
+"""tools/precompute_heatmaps.py end to end on the small embedded world."""
+import importlib.util
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+
+from posereid.datasets.synthetic import generate_world, small_world
+from posereid.pose.heatmap_cache import HeatmapCache
+
+TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'precompute_heatmaps.py'
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location('precompute_heatmaps', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+tool = load_tool()
+
+
+@pytest.fixture(scope='module')
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp('world')
+    generate_world(small_world(), root, workers=1)
+    return root
+
+
+def test_images_glob_builds_a_cache_whose_recorded_command_rebuilds_it(world, tmp_path, capsys):
+    pattern = str(world / 'cuhk01' / 'campus' / '*.png')
+    out = tmp_path / 'cache'
+    argv = ['--images', pattern, '--out', str(out), '--heatmap-size', '20', '10',
+            '--batch-size', '4', '--no-progress']
+    assert tool.main(argv) == 0
+    cache = HeatmapCache(out)
+    assert len(cache) == len(list((world / 'cuhk01' / 'campus').glob('*.png')))
+    assert cache.heatmap_size == (20, 10)
+    assert cache.pose['type'] == 'ground_truth'
+    command = shlex.split(cache.command)
+    assert command[:2] == ['python', 'tools/precompute_heatmaps.py']
+    manifest_before = (out / 'manifest.json').read_bytes()
+    (out / 'manifest.json').unlink()
+    (out / 'heatmaps.npy').unlink()
+    assert tool.main(command[2:] + ['--no-progress']) == 0
+    assert (out / 'manifest.json').read_bytes() == manifest_before
+    capsys.readouterr()
+    assert tool.main(['--out', str(out), '--verify']) == 0
+    assert f'OK, {len(cache)} images' in capsys.readouterr().out
+
+
+def test_shards_then_merge_then_verify(world, tmp_path, capsys):
+    common = ['--images', str(world / 'market' / '*' / '*.jpg'), '--out', str(tmp_path),
+              '--no-progress']
+    assert tool.main(common + ['--shard', '1/2']) == 0
+    assert 'once every shard is, run' in capsys.readouterr().out
+    assert tool.main(['--out', str(tmp_path), '--merge']) == 1
+    assert 'shards of' in capsys.readouterr().err and not (tmp_path / 'manifest.json').exists()
+    assert tool.main(common + ['--shard', '0/2']) == 0
+    assert tool.main(['--out', str(tmp_path), '--merge']) == 0
+    assert tool.main(['--out', str(tmp_path), '--verify']) == 0
+    manifest = json.loads((tmp_path / 'manifest.json').read_text())
+    assert len(manifest['images']) == len(list((world / 'market').glob('*/*.jpg')))
+
+
+def test_bad_input_gives_a_one_line_error(world, tmp_path, capsys):
+    assert tool.main(['--images', str(tmp_path / '*.jpg'), '--out', str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith('error: --images')
+    assert tool.main(['--out', str(tmp_path / 'none'), '--verify']) == 1
+    assert 'no heatmap cache at' in capsys.readouterr().err
+    for bad in (['--shard', '2/2'], []):
+        with pytest.raises(SystemExit):
+            tool.parse_args(['--images', 'x', '--out', str(tmp_path)] + bad if bad else
+                            ['--out', str(tmp_path)])
+
+
+def test_dataset_by_name_covers_train_query_and_gallery(world, tmp_path):
+    from posereid.datasets import build_source
+    source = build_source('synthetic_market', root=world / 'market')
+    assert tool.main(['--dataset', 'synthetic_market', '--root', str(world / 'market'),
+                      '--out', str(tmp_path), '--no-progress']) == 0
+    cache = HeatmapCache(tmp_path)
+    paths = {r.img_path for split in (source.train, source.query, source.gallery) for r in split}
+    assert len(cache) == len(paths)
+    cache.check_images(paths)
+    assert '--dataset synthetic_market --root' in cache.command

@@ -1,0 +1,113 @@
+"""Precompute a dataset's pose heatmaps into a memory-mapped cache (see docs/heatmaps.md).
+
+    python tools/precompute_heatmaps.py --dataset synthetic_market --pose ground_truth \\
+        --out work_dirs/heatmaps/synthetic_market
+    python tools/precompute_heatmaps.py --images 'data/crops/*.jpg' --pose mmpose \\
+        --pose-config C.py --pose-checkpoint W.pth --out DIR --heatmap-size 64 32
+    python tools/precompute_heatmaps.py ... --shard 0/4     # one of 4 processes, then:
+    python tools/precompute_heatmaps.py --out DIR --merge
+    python tools/precompute_heatmaps.py --out DIR --verify
+
+Interrupted runs resume where they stopped when run again with the same arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import sys
+
+from posereid.pose.backends import POSE_BACKENDS
+from posereid.pose.heatmap_cache import (StaleCacheError, build_cache_for_images,
+                                         build_cache_for_source, merge_shards, shard_from_env,
+                                         verify_cache)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(t) for t in text.split('/'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected I/N (e.g. 0/4); got {text!r}') from None
+    if not 0 <= index < count:
+        raise argparse.ArgumentTypeError(f'need 0 <= I < N; got {text!r}')
+    return index, count
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    images = parser.add_mutually_exclusive_group()
+    images.add_argument('--dataset', help='dataset name (all of train, query and gallery)')
+    images.add_argument('--images', help="glob of image files, quoted (e.g. 'crops/**/*.jpg')")
+    parser.add_argument('--root', help='dataset folder (default: its folder under data_root())')
+    parser.add_argument('--pose', choices=sorted(POSE_BACKENDS), default='ground_truth')
+    parser.add_argument('--pose-config', help='mmpose model config')
+    parser.add_argument('--pose-checkpoint', help='mmpose checkpoint')
+    parser.add_argument('--pose-root', help='ground truth: the domain folder with keypoints.json '
+                                            '(default: found above the images)')
+    parser.add_argument('--device', help='e.g. cpu or cuda:0 (default: cuda if available)')
+    parser.add_argument('--flip-test', action='store_true', help='mmpose: average with flipped')
+    parser.add_argument('--out', required=True, help='cache folder')
+    parser.add_argument('--heatmap-size', nargs=2, type=int, default=(32, 16), metavar=('H', 'W'))
+    parser.add_argument('--batch-size', type=int, default=64)
+    parser.add_argument('--shard', type=parse_shard, metavar='I/N',
+                        help='build the I-th of N parts (default: torchrun RANK/WORLD_SIZE)')
+    parser.add_argument('--merge', action='store_true', help='join finished shards')
+    parser.add_argument('--verify', action='store_true', help='check a cache against its manifest')
+    parser.add_argument('--no-progress', action='store_true')
+    args = parser.parse_args(argv)
+    if not (args.merge or args.verify or args.dataset or args.images):
+        parser.error('give --dataset or --images (or --merge / --verify)')
+    return args
+
+
+def pose_config(args: argparse.Namespace) -> dict:
+    cfg = dict(type=args.pose)
+    if args.pose == 'ground_truth':
+        cfg.update(root=args.pose_root)
+    if args.pose == 'mmpose':
+        cfg.update(config=args.pose_config, checkpoint=args.pose_checkpoint, device=args.device,
+                   flip_test=args.flip_test)
+    return cfg
+
+
+def run(args: argparse.Namespace) -> None:
+    if args.merge:
+        manifest = merge_shards(args.out)
+        print(f'merged {len(manifest["images"])} images into {args.out}')
+        return
+    if args.verify:
+        summary = verify_cache(args.out)
+        print(f'{args.out}: OK, {summary["num_images"]} images, heatmaps '
+              f'{summary["heatmap_size"]}, pose {summary["pose"]}')
+        return
+    options = dict(heatmap_size=tuple(args.heatmap_size), batch_size=args.batch_size,
+                   shard=args.shard or shard_from_env(), progress=not args.no_progress)
+    if args.dataset:
+        result = build_cache_for_source(args.dataset, args.root, pose_config(args), args.out,
+                                        **options)
+    else:
+        paths = sorted(glob.glob(args.images, recursive=True))
+        if not paths:
+            raise FileNotFoundError(f'--images {args.images!r} matches no file')
+        result = build_cache_for_images(paths, pose_config(args), args.out,
+                                        images_args=['--images', args.images], **options)
+    if result['complete']:
+        print(f'{args.out}: {result["num_images"]} images cached')
+    else:
+        start, stop = result['rows']
+        print(f'{args.out}: rows {start}..{stop - 1} of {result["num_images"]} done; once every '
+              f'shard is, run: python tools/precompute_heatmaps.py --out {args.out} --merge')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        run(args)
+    except (StaleCacheError, FileNotFoundError, KeyError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
