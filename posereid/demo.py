@@ -11,15 +11,21 @@ Stages (each prints its progress and duration; finished stages are cheap to re-r
 """
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
-
 from posereid.utils.io import atomic_write
-from posereid.utils.paths import PROJECT_ROOT, data_root
+from posereid.utils.paths import PROJECT_ROOT, checkpoints_root, data_root
+
+#: The embedded world's domains, as dataset names, and the folders they live in.
+DOMAINS = {'synthetic_market': 'market', 'synthetic_duke': 'duke', 'synthetic_cuhk01': 'cuhk01'}
+#: The three models of the mission, each trained on the market domain.
+MODELS = {'SiameseND': 'siamese_nd_synthetic', 'Spindle': 'spindle_synthetic',
+          'SpindleFusion': 'spindle_fusion_synthetic'}
+#: The pose network the project trained on the embedded world (see docs/pose.md).
+POSE_CONFIG = 'pose_res18w16_synthetic_64x32.py'
+POSE_CHECKPOINT = 'pose_res18w16_synthetic_64x32.pth'
 
 
 @dataclass
@@ -93,15 +99,131 @@ def color_histogram(world_dir: Path, report: DemoReport) -> dict:
     return results
 
 
+def pose_backend_config() -> tuple[dict, str]:
+    """The shipped pose checkpoint as a backend config, and a sentence saying so."""
+    config, weights = checkpoints_root() / POSE_CONFIG, checkpoints_root() / POSE_CHECKPOINT
+    if not (config.is_file() and weights.is_file()):
+        raise FileNotFoundError(
+            f'the shipped pose checkpoint is missing: expected {config} and {weights} '
+            '(they are part of the repository; see checkpoints/README.md)')
+    return (dict(type='mmpose', config=str(config), checkpoint=str(weights)),
+            f'the shipped pose network `checkpoints/{POSE_CHECKPOINT}`')
+
+
+def precompute(world_dir: Path, heatmap_root: Path, report: DemoReport) -> None:
+    from posereid.pose.heatmap_cache import build_cache_for_source
+    from posereid.visualization.heatmaps import visualize_heatmaps
+    pose_cfg, pose_name = pose_backend_config()
+    rows = ['| domain | images | seconds |', '|---|---:|---:|']
+    for name, folder in DOMAINS.items():
+        start = time.perf_counter()
+        manifest = build_cache_for_source(name, world_dir / folder, pose_cfg, heatmap_root / name)
+        seconds = time.perf_counter() - start
+        rows.append(f'| {name} | {manifest["num_images"]} | {seconds:.1f} |')
+        print(f'  {name}: {manifest["num_images"]} images in {seconds:.1f} s')
+    picture = report.out_dir / 'heatmaps.png'
+    visualize_heatmaps(sorted((world_dir / 'market' / 'query').glob('*.jpg'))[::40][:6],
+                       picture, cache_dir=heatmap_root / 'synthetic_market')
+    report.add('Pose heatmaps and Spindle regions',
+               f'14 heatmaps (fp16) of every image, from {pose_name}, cached once:\n\n' + '\n'.join(rows)
+               + f'\n\n![heatmaps and regions]({picture.name})\n\nImage, summed heatmaps, '
+               'joint peaks with the skeleton, the 3 macro and the 4 micro regions.')
+
+
+def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> dict:
+    """Train the three models on the market domain, and the fusion on the other domains for
+    the cross-dataset matrix; a run whose ``last_checkpoint`` exists is reused."""
+    from posereid.engine import train
+    from posereid.visualization.curves import draw_training_curves, read_training_log
+    runs = {label: (config, 'synthetic_market') for label, config in MODELS.items()}
+    for name in list(DOMAINS)[1:]:
+        runs[f'SpindleFusion ({name})'] = (MODELS['SpindleFusion'], name)
+    work_dirs, logs = {}, {}
+    for label, (config, source) in runs.items():
+        suffix = '' if source == 'synthetic_market' else '_' + source.split('_', 1)[1]
+        work_dir = work_root / f'{config}{suffix}'
+        work_dirs[label] = work_dir
+        if (work_dir / 'last_checkpoint').is_file():
+            print(f'  {label}: reusing {work_dir} (delete it to retrain)')
+        else:
+            print(f'  {label}: training on {source} -> {work_dir}', flush=True)
+            options = dict(cfg_options)
+            options.update({'train_dataloader.dataset.source': source,
+                            'val_dataloader.dataset.source': source})
+            train(PROJECT_ROOT / 'configs' / f'{config}.py', work_dir, options)
+        log = max(work_dir.glob('*/vis_data/scalars.json'), default=None,
+                  key=lambda p: p.stat().st_mtime)
+        if log is not None and label in MODELS:
+            logs[label] = read_training_log(log)
+    picture = report.out_dir / 'training_curves.png'
+    with atomic_write(picture, 'wb') as f:
+        f.write(draw_training_curves(logs))
+    report.add('Training', f'Each model trained on the market domain\'s training identities '
+               f'(configs `configs/*_synthetic.py`):\n\n![training curves]({picture.name})')
+    return work_dirs
+
+
+def _pair_galleries(report_dir: Path, folder: Path) -> str:
+    """Markdown table of the four pair galleries that testing wrote in ``report_dir / folder``
+    (an outcome with no pair has no picture)."""
+    outcomes = ('true_positive', 'true_negative', 'false_positive', 'false_negative')
+    cells = [f'![]({folder}/{o}_pairs.png)' if (report_dir / folder / f'{o}_pairs.png').is_file()
+             else 'none' for o in outcomes]
+    header = ' | '.join(o.replace('_', ' ') + 's' for o in outcomes)
+    return f'| {header} |\n|---|---|---|---|\n| {" | ".join(cells)} |'
+
+
+def test_models(work_dirs: dict, cfg_options: dict, report: DemoReport) -> dict:
+    """In-domain test of the three models (two-stage ranking and pair metrics), pictures of the
+    fusion model, then the cross-dataset matrix of the fusion model."""
+    from posereid.engine import cross_dataset, test
+    results = {}
+    for label, config in MODELS.items():
+        out = report.out_dir / 'test' / config
+        results[label] = test(PROJECT_ROOT / 'configs' / f'{config}.py', work_dirs[label],
+                              datasets=['synthetic_market'], out_dir=out,
+                              cfg_options=cfg_options)['synthetic_market']
+    rows = ['| model | rank-1 (embedding) | rank-1 (two-stage) | mAP (two-stage) | mINP '
+            '| pair accuracy | AUC |', '|---|---:|---:|---:|---:|---:|---:|']
+    for label, r in results.items():
+        rows.append(f'| {label} | {r["embedding"]["rank1"]:.1%} | {r["two_stage"]["rank1"]:.1%} '
+                    f'| {r["two_stage"]["mAP"]:.1%} | {r["two_stage"]["mINP"]:.1%} '
+                    f'| {r["pairs"]["accuracy"]:.1%} | {r["pairs"]["auc"]:.3f} |')
+    fusion = Path('test') / MODELS['SpindleFusion']
+    (tn, fp), (fn, tp) = results['SpindleFusion']['pairs']['confusion_matrix']
+    report.add('In-domain results (market domain, held-out identities)', '\n'.join(rows) + f"""
+
+Confusion matrix of the fusion model's same/different output (rows: true 0/1, columns: predicted
+0/1): [[{tn}, {fp}], [{fn}, {tp}]].
+
+![ranked lists]({fusion}/ranked_lists.png)
+
+Ranked lists of the fusion model (query, then its top 10; green = same person).
+
+{_pair_galleries(report.out_dir, fusion)}
+""")
+    matrix = cross_dataset(PROJECT_ROOT / 'configs' / 'cross_dataset' / 'synthetic.py',
+                           report.out_dir / 'cross_dataset')
+    report.add('Cross-dataset matrix (SpindleFusion, train on a row, test on a column)',
+               matrix['markdown'] + '\n\n![matrix](cross_dataset/cross_dataset_rank1.png)')
+    return results
+
+
 def run_demo(out_dir: str | Path = PROJECT_ROOT / 'work_dirs' / 'demo',
-             world_dir: str | Path | None = None, workers: int | None = None) -> Path:
+             workers: int | None = None) -> Path:
     """Run every stage; return the report's path."""
-    out_dir, world_dir = Path(out_dir), Path(world_dir or data_root() / 'synthetic')
+    out_dir = Path(out_dir)
+    world_dir, work_root = data_root() / 'synthetic', PROJECT_ROOT / 'work_dirs'
+    heatmap_root = work_root / 'heatmaps'
+    cfg_options = {'heatmap_root': str(heatmap_root)}
     out_dir.mkdir(parents=True, exist_ok=True)
     report = DemoReport(out_dir)
     start = time.perf_counter()
     _stage(report, 'generate the embedded world', generate, world_dir, report, workers)
     _stage(report, 'colour-histogram baseline', color_histogram, world_dir, report)
+    _stage(report, 'precompute pose heatmaps', precompute, world_dir, heatmap_root, report)
+    work_dirs = _stage(report, 'train', train_models, work_root, cfg_options, report)
+    _stage(report, 'test and cross-dataset matrix', test_models, work_dirs, cfg_options, report)
     path = report.write()
     print(f'\n[demo] finished in {time.perf_counter() - start:.0f} s; report: {path}')
     return path

@@ -14,6 +14,13 @@ from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
+from mmengine.registry import LOG_PROCESSORS as MMENGINE_LOG_PROCESSORS
+from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['posereid.models'])
@@ -27,3 +34,12 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['posereid.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['posereid.engine'])
 VISUALIZERS = Registry(
     'visualizer', parent=MMENGINE_VISUALIZERS, locations=['posereid.visualization'])
+# posereid adds nothing to these; the children exist so that building e.g. an optimizer in the
+# 'posereid' scope finds mmengine's classes without a "failed to search registry" warning.
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['posereid.datasets'])
+OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS)
+OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS)
+PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS)
+VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS)
+LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS)
+WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS)

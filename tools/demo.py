@@ -1,6 +1,9 @@
 """Run the whole pipeline on the embedded synthetic world and write a report (``make demo``).
 
-    python tools/demo.py [--out work_dirs/demo] [--world DIR] [--workers N]
+The world goes to ``$POSEREID_DATA/synthetic`` (default ``data/synthetic``); models, caches
+and the report to ``work_dirs/``.
+
+    python tools/demo.py [--out work_dirs/demo] [--workers N]
 """
 import argparse
 from pathlib import Path
@@ -11,10 +14,9 @@ from posereid.demo import run_demo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', type=Path, default=Path('work_dirs/demo'))
-    parser.add_argument('--world', type=Path, help='default: <data root>/synthetic')
     parser.add_argument('--workers', type=int, help='world generation processes (default: all)')
     args = parser.parse_args()
-    run_demo(args.out, args.world, args.workers)
+    run_demo(args.out, args.workers)
 
 
 if __name__ == '__main__':

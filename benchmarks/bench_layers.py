@@ -1,0 +1,178 @@
+"""Speed of the matching layers against loop references written as public implementations do.
+
+    python benchmarks/bench_layers.py [--json PATH] [--repeats 5] [--threads 2]
+
+CPU, fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature maps, k = 5.
+
+* ND: "neighborhood difference in both directions + patch-summary convolution (25 @ 5 × 5,
+  stride 5)", forward + backward. Reference: the tiled 5H × 5W maps built by a Python loop over the
+  H × W positions (batched over pairs), ReLU, then ``nn.Conv2d``. Ours:
+  :class:`~posereid.models.layers.NeighborhoodDifferenceSummary`. ``nd_floor_ratio`` is our forward
+  time over one memory copy of the full ND output size (2 × B × C × 5H × 5W floats).
+* NCC: per-pair forward against a reference looping over channels, positions and search-window rows
+  (one pair, it is slow); ours on the batch, forward and forward + backward.
+
+Every figure is the median of ``--repeats`` runs after a warm-up; both sides use the same thread
+count. The machine load (1-minute average) is recorded before and after: numbers taken while other
+jobs run are noisy, and with more threads than idle cores OpenMP threads wait on each other
+(compare with ``--threads 1``).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from posereid.models.layers import NeighborhoodDifferenceSummary, normalized_cross_correlation  # noqa: E402
+from posereid.utils import atomic_save_json  # noqa: E402
+
+B, C, H, W, K = 32, 25, 37, 12, 5
+ROW_RADIUS, EPS = 2, 1e-2
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()                                                    # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+# ---------------------------------------------------------------- ND reference (public style)
+def tiled_neighborhood_difference_loop(f, g, k=K):
+    """K = f(x, y)·1(k, k) − N[g(x, y)], block by block in a Python loop, as (B, C, kH, kW)."""
+    p = k // 2
+    g_padded = F.pad(g, (p, p, p, p))
+    rows = []
+    for x in range(f.shape[2]):
+        blocks = [f[:, :, x:x + 1, y:y + 1].expand(-1, -1, k, k) - g_padded[:, :, x:x + k, y:y + k]
+                  for y in range(f.shape[3])]
+        rows.append(torch.cat(blocks, dim=3))
+    return torch.cat(rows, dim=2)
+
+
+class LoopNeighborhoodDifferenceSummary(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.summary_fg = nn.Conv2d(C, C, K, stride=K)
+        self.summary_gf = nn.Conv2d(C, C, K, stride=K)
+
+    def forward(self, f, g):
+        return torch.cat([self.summary_fg(tiled_neighborhood_difference_loop(f, g).relu()),
+                          self.summary_gf(tiled_neighborhood_difference_loop(g, f).relu())], 1)
+
+
+# ---------------------------------------------------------------- NCC reference (public style)
+def _normalize(patches, eps=EPS):
+    centred = patches - patches.mean(-1, keepdim=True)
+    n = patches.shape[-1]
+    sigma = torch.sqrt(centred.square().sum(-1, keepdim=True) / (n - 1) + eps * eps)
+    return centred / (math.sqrt(n - 1) * sigma)
+
+
+def ncc_loop_one_pair(f, g, k=K, r=ROW_RADIUS):
+    """(C, H, W) pair -> (C, H, W, 2r + 1, W), looping over channels, positions and window rows."""
+    p = k // 2
+    c, h, w = f.shape
+    f_padded = F.pad(f, (p, p, p, p))
+    g_padded = F.pad(g, (p, p, p + r, p + r))
+    out = torch.zeros(c, h, w, 2 * r + 1, w)
+    for channel in range(c):
+        for x in range(h):
+            for y in range(w):
+                patch = _normalize(f_padded[channel, x:x + k, y:y + k].reshape(-1))
+                for i in range(2 * r + 1):
+                    row = g_padded[channel, x + i:x + i + k]                    # (k, W + 2p)
+                    candidates = row.unfold(1, k, 1).permute(1, 0, 2).reshape(w, -1)
+                    out[channel, x, y, i] = _normalize(candidates) @ patch
+    return out
+
+
+def bench_nd(repeats: int) -> dict:
+    torch.manual_seed(0)
+    f = torch.randn(B, C, H, W, requires_grad=True)
+    g = torch.randn(B, C, H, W, requires_grad=True)
+    reference = LoopNeighborhoodDifferenceSummary()
+    ours = NeighborhoodDifferenceSummary(C, C, K)
+    with torch.no_grad():
+        ours.weight.copy_(torch.stack([reference.summary_fg.weight, reference.summary_gf.weight]))
+        ours.bias.copy_(torch.stack([reference.summary_fg.bias, reference.summary_gf.bias]))
+        max_abs_diff = (ours(f, g) - reference(f, g)).abs().max().item()
+    grad = torch.randn(B, 2 * C, H, W)
+
+    def train_step(module):
+        def step():
+            f.grad = g.grad = None
+            module.zero_grad(set_to_none=True)
+            module(f, g).backward(grad)
+        return step
+
+    reference_ms = median_ms(train_step(reference), repeats)
+    ours_ms = median_ms(train_step(ours), repeats)
+    with torch.no_grad():
+        forward_ms = median_ms(lambda: ours(f, g), repeats)
+    output = torch.randn(2 * B * C * K * H * K * W)
+    copy_ms = median_ms(lambda: torch.empty_like(output).copy_(output), repeats)
+    return dict(nd_reference_train_ms=reference_ms, nd_train_ms=ours_ms,
+                nd_speedup=reference_ms / ours_ms, nd_ms_per_pair=ours_ms / B,
+                nd_forward_ms=forward_ms, nd_copy_floor_ms=copy_ms,
+                nd_floor_ratio=forward_ms / copy_ms, nd_max_abs_diff=max_abs_diff)
+
+
+def bench_ncc(repeats: int) -> dict:
+    torch.manual_seed(0)
+    f = torch.randn(B, C, H, W, requires_grad=True)
+    g = torch.randn(B, C, H, W, requires_grad=True)
+    with torch.no_grad():
+        reference_ms = median_ms(lambda: ncc_loop_one_pair(f[0], g[0]), repeats)
+        ours = normalized_cross_correlation(f, g, K, ROW_RADIUS)
+        max_abs_diff = (ours[0] - ncc_loop_one_pair(f[0], g[0])).abs().max().item()
+        forward_ms = median_ms(lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS), repeats)
+    grad = torch.randn_like(ours)
+
+    def train_step():
+        f.grad = g.grad = None
+        normalized_cross_correlation(f, g, K, ROW_RADIUS).backward(grad)
+
+    train_ms = median_ms(train_step, repeats)
+    return dict(ncc_reference_ms_per_pair=reference_ms, ncc_ms_per_pair=forward_ms / B,
+                ncc_train_ms_per_pair=train_ms / B, ncc_speedup=reference_ms / (forward_ms / B),
+                ncc_max_abs_diff=max_abs_diff)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--json', type=Path, help='write the figures here')
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--threads', type=int, default=2)
+    args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error('--repeats must be >= 1')
+    torch.set_num_threads(args.threads)
+    figures = dict(threads=args.threads, repeats=args.repeats, load_before=os.getloadavg()[0])
+    figures.update(bench_nd(args.repeats))
+    figures.update(bench_ncc(args.repeats))
+    figures['load_after'] = os.getloadavg()[0]
+    width = max(map(len, figures))
+    for key, value in figures.items():
+        print(f'{key.ljust(width)}  {value:.4g}' if isinstance(value, float) else
+              f'{key.ljust(width)}  {value}')
+    if args.json:
+        atomic_save_json(figures, args.json)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,7 @@
+# SpindleFusion on the embedded world's market domain: a few short CPU epochs (make demo); pose
+# heatmaps from <heatmap_root>/synthetic_market.
+_base_ = [
+    './_base_/models/spindle_fusion.py', './_base_/datasets/synthetic_market.py',
+    './_base_/schedules/pair_adam_short.py', './_base_/default_runtime.py'
+]
+model = dict(input_size=(128, 64))

@@ -1,0 +1,138 @@
+"""The train-on-A × test-on-B matrix: what ``tools/test.py --cross-dataset`` does.
+
+A matrix config (a python config, e.g. ``configs/cross_dataset/synthetic.py``) lists
+``sources``: per training dataset, ``name``, ``config`` (the trained model's config),
+``checkpoint`` (file or work dir), optional ``cfg_options``, and ``targets`` (dataset names).
+Paths are relative to the working directory, as mmengine's.
+
+Every cell is evaluated by :func:`posereid.engine.tester.evaluate_dataset`. A cell whose
+checkpoint, data or heatmap cache is missing is kept as ``status: missing`` with the reason,
+and the rest of the matrix still runs. Outputs in ``out_dir`` (all written atomically):
+``cross_dataset.md`` (table), ``.csv``, ``.json`` (with each cell's confusion matrix),
+``cross_dataset_rank1.png`` (heat map) and each cell's pictures under ``<source>__<target>/``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from mmengine.config import Config
+
+from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.visualization.matrix import draw_matrix_heatmap
+
+from .cli import USER_ERRORS
+from .runner import load_config
+from .tester import evaluate_dataset, load_model
+
+CSV_FIELDS = ('source', 'target', 'phase', 'status', 'num_identities', 'pair_accuracy',
+              'rank1', 'mAP', 'embedding_rank1', 'num_pair_passes', 'reason')
+
+
+def load_matrix_config(matrix_cfg: str | os.PathLike | Config | dict) -> list[dict]:
+    """The ``sources`` of a matrix config, checked: each needs name, config, checkpoint,
+    targets."""
+    if isinstance(matrix_cfg, (str, os.PathLike)):
+        if not Path(matrix_cfg).is_file():
+            raise FileNotFoundError(f'matrix config {matrix_cfg} not found')
+        matrix_cfg = Config.fromfile(str(matrix_cfg))
+    sources = matrix_cfg.get('sources')
+    if not sources:
+        raise ValueError('a matrix config needs a non-empty list `sources`')
+    for i, source in enumerate(sources):
+        missing = {'name', 'config', 'checkpoint', 'targets'} - set(source)
+        if missing:
+            raise ValueError(f'matrix config sources[{i}] lacks {sorted(missing)}')
+    return [dict(source) for source in sources]
+
+
+def _missing(source: str, target: str, reason: str) -> dict:
+    return {'source': source, 'target': target, 'phase': _phase(source, target),
+            'status': 'missing', 'reason': reason}
+
+
+def _phase(source: str, target: str) -> str:
+    return 'same dataset' if source == target else 'cross-dataset'
+
+
+def evaluate_matrix(sources: list[dict], out_dir: Path) -> list[dict]:
+    """Evaluate every (source, target) cell; missing pieces become ``missing`` cells."""
+    cells = []
+    for source in sources:
+        name = source['name']
+        try:
+            cfg = load_config(source['config'], source.get('cfg_options'))
+            model = load_model(cfg, source['checkpoint'])
+        except USER_ERRORS as error:
+            cells += [_missing(name, target, str(error)) for target in source['targets']]
+            continue
+        top_k = (cfg.get('retrieval') or {}).get('top_k', 100)
+        for target in source['targets']:
+            try:
+                r = evaluate_dataset(model, cfg, target, top_k, out_dir / f'{name}__{target}')
+            except USER_ERRORS as error:
+                cells.append(_missing(name, target, str(error)))
+                continue
+            cells.append({
+                'source': name, 'target': target, 'phase': _phase(name, target),
+                'status': 'ok', 'reason': '', 'num_identities': r['num_identities'],
+                'pair_accuracy': r['pairs']['accuracy'], 'rank1': r['two_stage']['rank1'],
+                'mAP': r['two_stage']['mAP'], 'embedding_rank1': r['embedding']['rank1'],
+                'num_pair_passes': r['two_stage']['num_pair_passes'],
+                'confusion_matrix': r['pairs']['confusion_matrix']})
+    return cells
+
+
+def format_matrix_table(cells: list[dict]) -> str:
+    """Markdown: one row per cell (phase, dataset / identities, pair accuracy, rank-1, mAP)."""
+    lines = ['| train on | phase | test dataset / identities | pair accuracy | rank-1 | mAP |',
+             '|---|---|---|---|---|---|']
+    for c in cells:
+        if c['status'] == 'ok':
+            lines.append(f'| {c["source"]} | {c["phase"]} | {c["target"]} / '
+                         f'{c["num_identities"]} | {c["pair_accuracy"]:.1%} | {c["rank1"]:.1%} '
+                         f'| {c["mAP"]:.1%} |')
+        else:
+            reason = c['reason'].splitlines()[0].replace('|', '\\|')  # full text in the JSON
+            lines.append(f'| {c["source"]} | {c["phase"]} | {c["target"]} | missing: {reason} '
+                         f'| – | – |')
+    return '\n'.join(lines)
+
+
+def _rank1_grid(cells: list[dict]) -> tuple[np.ndarray, list[str], list[str]]:
+    rows = list(dict.fromkeys(c['source'] for c in cells))
+    columns = list(dict.fromkeys(c['target'] for c in cells))
+    grid = np.full((len(rows), len(columns)), np.nan)
+    for c in cells:
+        if c['status'] == 'ok':
+            grid[rows.index(c['source']), columns.index(c['target'])] = c['rank1']
+    return grid, rows, columns
+
+
+def cross_dataset(matrix_cfg, out_dir: str | os.PathLike) -> dict:
+    """Run the matrix of ``matrix_cfg`` (path, Config or dict with ``sources``).
+
+    Returns:
+        ``{'cells': [...], 'markdown': str, 'files': {kind: path}}``.
+    """
+    out_dir = Path(out_dir)
+    cells = evaluate_matrix(load_matrix_config(matrix_cfg), out_dir)
+    markdown = format_matrix_table(cells)
+    files = {kind: out_dir / f'cross_dataset.{kind}' for kind in ('md', 'csv', 'json')}
+    files['png'] = out_dir / 'cross_dataset_rank1.png'
+    with atomic_write(files['md'], encoding='utf-8') as f:
+        f.write(markdown + '\n')
+    table = io.StringIO()
+    writer = csv.DictWriter(table, CSV_FIELDS, extrasaction='ignore', lineterminator='\n')
+    writer.writeheader()
+    writer.writerows(cells)
+    with atomic_write(files['csv'], encoding='utf-8', newline='') as f:
+        f.write(table.getvalue())
+    atomic_save_json({'cells': cells}, files['json'])
+    grid, rows, columns = _rank1_grid(cells)
+    with atomic_write(files['png'], 'wb') as f:
+        f.write(draw_matrix_heatmap(grid, rows, columns, title='rank-1 (two-stage)'))
+    return {'cells': cells, 'markdown': markdown, 'files': {k: str(v) for k, v in files.items()}}

@@ -1,0 +1,8 @@
+"""Training hooks: NaN/inf loss check, per-epoch reseeding for exact resumes, hard-negative
+mining."""
+from .epoch_seed import EpochSeedHook, epoch_seed
+from .hard_negative_mining import HardNegativeMiningHook, hardest_negatives
+from .invalid_loss import InvalidLossError, InvalidLossHook
+
+__all__ = ['EpochSeedHook', 'epoch_seed', 'HardNegativeMiningHook', 'hardest_negatives',
+           'InvalidLossError', 'InvalidLossHook']

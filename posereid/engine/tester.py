@@ -1,0 +1,259 @@
+"""Evaluate a trained model on one or more datasets: what ``tools/test.py CONFIG CKPT`` does.
+
+For each dataset (query + gallery of its test split):
+
+* ranking by embedding distance, and two-stage ranking (:mod:`posereid.engine.retrieval`):
+  rank-1/5/10, mAP and mINP under the dataset's protocol, and the pair passes spent;
+* pair verification on the positive (query, gallery) pairs of different cameras (at most
+  1000) and as many random negative pairs: accuracy, confusion matrix and ROC AUC;
+* pictures: ranked lists of sampled queries, the four galleries of true/false
+  positive/negative pairs, and the CMC curves of both rankings.
+
+Results go to ``<out_dir>/results.json`` (atomically) and are returned.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.logging import HistoryBuffer
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+
+from posereid.datasets import read_image
+from posereid.evaluation import compute_distance_matrix, evaluate_pairs, evaluate_rank
+from posereid.registry import MODELS
+from posereid.utils.checkpoint import load_checkpoint_safely, state_dict_of
+from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.visualization.curves import draw_cmc_curves
+from posereid.visualization.pair_gallery import draw_pair_gallery, pair_outcome_indices
+from posereid.visualization.ranked_list import draw_ranked_lists
+
+from .features import ExtractedFeatures, extract_features
+from .retrieval import two_stage_ranking, verification_log_odds
+from .runner import default_heatmap_cache, load_config, select_device, source_name
+
+RANKS = (1, 5, 10)
+
+
+def resolve_checkpoint(checkpoint: str | os.PathLike, config_name: str = 'CONFIG') -> Path:
+    """A checkpoint file, or the best (else last) checkpoint of a work dir (a path without a
+    suffix that does not exist is taken for a work dir still to be trained).
+
+    Raises:
+        FileNotFoundError: naming what was looked for and the command that trains it.
+    """
+    path = Path(checkpoint)
+    hint = f'train it with: python tools/train.py {config_name}'
+    if path.is_dir() or (not path.exists() and not path.suffix):
+        best = sorted(path.glob('best_*.pth'), key=lambda p: p.stat().st_mtime)
+        if best:
+            return best[-1]
+        last = path / 'last_checkpoint'
+        if last.is_file() and Path(last.read_text().strip()).is_file():
+            return Path(last.read_text().strip())
+        raise FileNotFoundError(f'no checkpoint in work dir {path} (expected best_*.pth or '
+                                f'last_checkpoint); {hint} --work-dir {path}')
+    if not path.is_file():
+        raise FileNotFoundError(f'checkpoint {path} not found; {hint}')
+    return path
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict:
+    """A checkpoint (weights and mmengine metadata) loaded on the CPU with weights_only."""
+    HistoryBuffer()  # fills HistoryBuffer._statistics_methods, which the safe loader checks
+    return load_checkpoint_safely(path, map_location='cpu')
+
+
+def load_model(cfg: Config, checkpoint: str | os.PathLike) -> torch.nn.Module:
+    """Build ``cfg.model``, load the weights of ``checkpoint`` and move it to the GPU if any."""
+    path = resolve_checkpoint(checkpoint, cfg.filename or 'CONFIG')
+    with DefaultScope.overwrite_default_scope('posereid'):
+        model = MODELS.build(cfg.model)
+    state = state_dict_of(read_checkpoint(path), path)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise ValueError(f'{path} does not hold the weights of the config\'s '
+                         f'{cfg.model.type}: missing {missing[:3]}, unexpected '
+                         f'{unexpected[:3]}')
+    return model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
+
+
+def build_test_dataloader(cfg: Config, dataset_name: str | None = None):
+    """The config's ``test_dataloader`` on the test split of ``dataset_name`` (default: the
+    config's own test dataset), in order, with that dataset's heatmap cache if the config
+    uses heatmaps."""
+    loader = copy.deepcopy(cfg.test_dataloader.to_dict())
+    dataset = loader['dataset']
+    if dataset_name is not None and dataset_name != source_name(dataset['source']):
+        dataset['source'] = dataset_name
+        if dataset.get('heatmap_cache'):
+            dataset['heatmap_cache'] = default_heatmap_cache(cfg, dataset_name)
+    dataset['split'] = 'test'
+    loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
+    loader.pop('persistent_workers', None)
+    with DefaultScope.overwrite_default_scope('posereid'):
+        return Runner.build_dataloader(loader, seed=0)
+
+
+def verification_pairs(query: ExtractedFeatures, gallery: ExtractedFeatures,
+                       max_positives: int = 1000, seed: int = 0
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Test pairs: the positive (query, gallery) pairs seen by different cameras (a random
+    ``max_positives`` if more) and as many random negative pairs.
+
+    Returns:
+        ``(q_index, g_index, labels)``, each ``(P,)``; labels 1 same, 0 different.
+    """
+    rng = np.random.default_rng(seed)
+    same = query.pids[:, None] == gallery.pids[None, :]
+    other_camera = query.camids[:, None] != gallery.camids[None, :]
+    positives = np.argwhere(same & other_camera)
+    if len(positives) > max_positives:
+        positives = positives[rng.choice(len(positives), max_positives, replace=False)]
+    negatives = np.argwhere(~same)
+    negatives = negatives[rng.choice(len(negatives), min(len(positives), len(negatives)),
+                                     replace=False)]
+    pairs = np.concatenate([positives, negatives])
+    labels = np.r_[np.ones(len(positives), np.int64), np.zeros(len(negatives), np.int64)]
+    return pairs[:, 0], pairs[:, 1], labels
+
+
+def rank_metrics(distmat, query: ExtractedFeatures, gallery: ExtractedFeatures,
+                 protocol: str) -> dict:
+    """rank-1/5/10, mAP, mINP and the CMC curve (first 20 ranks) of a distance matrix."""
+    result = evaluate_rank(distmat, query.pids, gallery.pids, query.camids, gallery.camids,
+                           max_rank=max(20, max(RANKS)), protocol=protocol)
+    metrics = {f'rank{k}': float(result['cmc'][k - 1]) for k in RANKS}
+    metrics.update(mAP=float(result['mAP']), mINP=float(result['mINP']),
+                   cmc=[float(v) for v in result['cmc']])
+    return metrics
+
+
+def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k: int = 100,
+                     out_dir: str | os.PathLike | None = None, num_ranked_lists: int = 8,
+                     batch_size: int = 1024) -> dict:
+    """All metrics of ``model`` on one dataset (see the module doc); pictures in ``out_dir``."""
+    loader = build_test_dataloader(cfg, dataset_name)
+    features = extract_features(model, loader, pair_features=True)
+    query, gallery = features.select('query'), features.select('gallery')
+    protocol = loader.dataset.source.protocol
+    embedding_dist = compute_distance_matrix(query.embeddings, gallery.embeddings)
+    ranking = two_stage_ranking(model, query.embeddings, gallery.embeddings,
+                                query.pair_features, gallery.pair_features, top_k, batch_size)
+    q_index, g_index, labels = verification_pairs(query, gallery)
+    scores = torch.sigmoid(verification_log_odds(
+        model, query.pair_features, gallery.pair_features, torch.from_numpy(q_index),
+        torch.from_numpy(g_index), batch_size)).numpy()
+    pairs = evaluate_pairs(scores, labels)
+    result = {
+        'dataset': loader.dataset.source.name, 'protocol': protocol,
+        'num_query': len(query.pids), 'num_gallery': len(gallery.pids),
+        'num_identities': int(len(np.unique(query.pids))),
+        'embedding': rank_metrics(embedding_dist, query, gallery, protocol),
+        'two_stage': dict(rank_metrics(ranking.distmat, query, gallery, protocol),
+                          top_k=min(top_k, len(gallery.pids)),
+                          num_pair_passes=ranking.num_pair_passes,
+                          all_pairs_passes=len(query.pids) * len(gallery.pids)),
+        'pairs': {'num_pairs': len(labels), 'num_positive': int(labels.sum()),
+                  'accuracy': pairs['accuracy'], 'auc': pairs['auc'],
+                  'confusion_matrix': pairs['confusion_matrix'].tolist()},
+    }
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        save_ranked_lists(out_dir / 'ranked_lists.png', ranking.distmat, query, gallery,
+                          num_ranked_lists)
+        save_pair_galleries(out_dir, query, gallery, q_index, g_index, labels, scores)
+        with atomic_write(out_dir / 'cmc.png', 'wb') as f:
+            f.write(draw_cmc_curves({'embedding': result['embedding']['cmc'],
+                                     f'two-stage (K={result["two_stage"]["top_k"]})':
+                                     result['two_stage']['cmc']}, title=result['dataset']))
+    return result
+
+
+def write_png(path: Path, rgb: np.ndarray) -> None:
+    """Write an RGB image as PNG, atomically."""
+    ok, data = cv2.imencode('.png', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise ValueError(f'could not encode {path} as PNG')
+    with atomic_write(path, 'wb') as f:
+        f.write(data.tobytes())
+
+
+def save_ranked_lists(path: Path, distmat: torch.Tensor, query: ExtractedFeatures,
+                      gallery: ExtractedFeatures, num_queries: int = 8, top: int = 10) -> None:
+    """Ranked lists of ``num_queries`` evenly spaced queries, same-camera matches left out as
+    in the evaluation."""
+    picked = np.linspace(0, len(query.pids) - 1, min(num_queries, len(query.pids))).astype(int)
+    queries, ranked, matches, labels = [], [], [], []
+    for q in picked:
+        order = torch.argsort(distmat[q], stable=True).numpy()
+        junk = (gallery.pids[order] == query.pids[q]) & (gallery.camids[order] == query.camids[q])
+        order = order[~junk][:top]
+        queries.append(read_image(query.img_paths[q]))
+        ranked.append([read_image(gallery.img_paths[g]) for g in order])
+        matches.append(list(gallery.pids[order] == query.pids[q]))
+        labels.append(f'{query.pids[q]}')
+    write_png(path, draw_ranked_lists(queries, ranked, matches, row_labels=labels))
+
+
+def save_pair_galleries(out_dir: Path, query: ExtractedFeatures, gallery: ExtractedFeatures,
+                        q_index, g_index, labels, scores, per_outcome: int = 8) -> None:
+    """``<outcome>_pairs.png`` for true/false positives/negatives (skipped when empty)."""
+    for outcome, index in pair_outcome_indices(labels, scores, per_outcome=per_outcome).items():
+        if len(index):
+            pairs = [(read_image(query.img_paths[q_index[i]]),
+                      read_image(gallery.img_paths[g_index[i]])) for i in index]
+            write_png(out_dir / f'{outcome}_pairs.png',
+                      draw_pair_gallery(pairs, [float(scores[i]) for i in index]))
+
+
+def format_results_table(results: dict) -> str:
+    """Markdown table of :func:`test` results: per dataset, the embedding and the two-stage
+    ranking, and the pair metrics."""
+    lines = ['| dataset | ranking | query × gallery | rank-1 | rank-5 | rank-10 | mAP | mINP '
+             '| pair passes | pair acc. | AUC |', '|' + '---|' * 11]
+    for name, r in results.items():
+        rankings = (('embedding', r['embedding'], 0),
+                    (f'two-stage (K={r["two_stage"]["top_k"]})', r['two_stage'],
+                     r['two_stage']['num_pair_passes']))
+        for label, m, passes in rankings:
+            lines.append(
+                f'| {name} | {label} | {r["num_query"]} × {r["num_gallery"]} | '
+                f'{m["rank1"]:.1%} | {m["rank5"]:.1%} | {m["rank10"]:.1%} | {m["mAP"]:.1%} | '
+                f'{m["mINP"]:.1%} | {passes} | {r["pairs"]["accuracy"]:.1%} | '
+                f'{r["pairs"]["auc"]:.3f} |')
+    return '\n'.join(lines)
+
+
+def test(config, checkpoint, datasets: list[str] | None = None,
+         out_dir: str | os.PathLike | None = None, top_k: int | None = None,
+         cfg_options: dict | None = None, device: str | None = None,
+         pictures: bool = True) -> dict:
+    """Evaluate ``checkpoint`` (file or work dir) of ``config`` on ``datasets`` (names; default:
+    the config's test dataset).
+
+    Returns:
+        ``{dataset name: result}`` (see :func:`evaluate_dataset`), also written to
+        ``<out_dir>/results.json``; ``out_dir`` defaults to ``<work_dir>/test``.
+    """
+    select_device(device)
+    cfg = load_config(config, cfg_options)
+    model = load_model(cfg, checkpoint)
+    retrieval = cfg.get('retrieval') or {}
+    top_k = top_k or retrieval.get('top_k', 100)
+    if out_dir is None:
+        out_dir = Path(cfg.get('work_dir') or Path('work_dirs') / Path(cfg.filename).stem) / 'test'
+    out_dir = Path(out_dir)
+    results = {}
+    for name in datasets or [source_name(cfg.test_dataloader.dataset.source)]:
+        results[name] = evaluate_dataset(model, cfg, name, top_k,
+                                         out_dir / name if pictures else None,
+                                         batch_size=retrieval.get('batch_size', 1024))
+    atomic_save_json(results, out_dir / 'results.json')
+    return results
