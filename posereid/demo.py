@@ -6,7 +6,7 @@ Stages (each prints its progress and duration; finished stages are cheap to re-r
 2. the colour-histogram baseline (how far colour alone goes);
 3. precompute 14-keypoint heatmaps for every domain with the shipped pose checkpoint;
 4. train SiameseND, Spindle and the Spindle+ND fusion on the market domain;
-5. test them in-domain and across domains (the cross-dataset matrix);
+5. test every model on every domain (in-domain results and the cross-dataset matrix);
 6. write ``work_dirs/demo/README.md`` with the tables and pictures.
 """
 from __future__ import annotations
@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posereid.utils.io import atomic_write
-from posereid.utils.paths import PROJECT_ROOT, checkpoints_root, data_root
+from posereid.utils.paths import PROJECT_ROOT, data_root
 
 #: The embedded world's domains, as dataset names, and the folders they live in.
 DOMAINS = {'synthetic_market': 'market', 'synthetic_duke': 'duke', 'synthetic_cuhk01': 'cuhk01'}
 #: The three models of the mission, each trained on the market domain.
 MODELS = {'SiameseND': 'siamese_nd_synthetic', 'Spindle': 'spindle_synthetic',
           'SpindleFusion': 'spindle_fusion_synthetic'}
-#: The pose network the project trained on the embedded world (see docs/pose.md).
-POSE_CONFIG = 'pose_res18w16_synthetic_64x32.py'
-POSE_CHECKPOINT = 'pose_res18w16_synthetic_64x32.pth'
 
 
 @dataclass
@@ -100,14 +97,14 @@ def color_histogram(world_dir: Path, report: DemoReport) -> dict:
 
 
 def pose_backend_config() -> tuple[dict, str]:
-    """The shipped pose checkpoint as a backend config, and a sentence saying so."""
-    config, weights = checkpoints_root() / POSE_CONFIG, checkpoints_root() / POSE_CHECKPOINT
-    if not (config.is_file() and weights.is_file()):
-        raise FileNotFoundError(
-            f'the shipped pose checkpoint is missing: expected {config} and {weights} '
-            '(they are part of the repository; see checkpoints/README.md)')
-    return (dict(type='mmpose', config=str(config), checkpoint=str(weights)),
-            f'the shipped pose network `checkpoints/{POSE_CHECKPOINT}`')
+    """The shipped pose checkpoint (docs/pose.md) as a backend config, and its name."""
+    from posereid.pose.training import synthetic_pose_backend_cfg
+    cfg = synthetic_pose_backend_cfg()
+    for key in ('config', 'checkpoint'):
+        if not Path(cfg[key]).is_file():
+            raise FileNotFoundError(f'the shipped pose {key} is missing: {cfg[key]} (it is part '
+                                    'of the repository; see checkpoints/README.md)')
+    return cfg, f'the shipped pose network `checkpoints/{Path(cfg["checkpoint"]).name}`'
 
 
 def precompute(world_dir: Path, heatmap_root: Path, report: DemoReport) -> None:
@@ -130,40 +127,44 @@ def precompute(world_dir: Path, heatmap_root: Path, report: DemoReport) -> None:
                'joint peaks with the skeleton, the 3 macro and the 4 micro regions.')
 
 
-def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> dict:
-    """Train the three models on the market domain, and the fusion on the other domains for
-    the cross-dataset matrix; a run whose ``last_checkpoint`` exists is reused."""
+def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> list[dict]:
+    """Train the three models on the market domain, and the fusion on the other two domains
+    for the cross-dataset matrix; a run whose ``last_checkpoint`` exists is reused. Returns the
+    matrix rows (:func:`posereid.engine.cross_dataset` sources)."""
     from posereid.engine import train
     from posereid.visualization.curves import draw_training_curves, read_training_log
-    runs = {label: (config, 'synthetic_market') for label, config in MODELS.items()}
-    for name in list(DOMAINS)[1:]:
-        runs[f'SpindleFusion ({name})'] = (MODELS['SpindleFusion'], name)
-    work_dirs, logs = {}, {}
-    for label, (config, source) in runs.items():
-        suffix = '' if source == 'synthetic_market' else '_' + source.split('_', 1)[1]
+    runs = [(model, config, 'synthetic_market') for model, config in MODELS.items()]
+    runs += [('SpindleFusion', MODELS['SpindleFusion'], name) for name in list(DOMAINS)[1:]]
+    # no validation while training: the next stage tests every model
+    options = dict(cfg_options, **{'train_cfg.val_begin': 10 ** 9})
+    rows, logs = [], {}
+    for model, config, source in runs:
+        suffix = '' if source == 'synthetic_market' else '_' + DOMAINS[source]
         work_dir = work_root / f'{config}{suffix}'
-        work_dirs[label] = work_dir
+        config_path = PROJECT_ROOT / 'configs' / f'{config}.py'
+        source_options = {'train_dataloader.dataset.source': source,
+                          'val_dataloader.dataset.source': source}
         if (work_dir / 'last_checkpoint').is_file():
-            print(f'  {label}: reusing {work_dir} (delete it to retrain)')
+            print(f'  {model} on {source}: reusing {work_dir} (delete it to retrain)')
         else:
-            print(f'  {label}: training on {source} -> {work_dir}', flush=True)
-            options = dict(cfg_options)
-            options.update({'train_dataloader.dataset.source': source,
-                            'val_dataloader.dataset.source': source})
-            train(PROJECT_ROOT / 'configs' / f'{config}.py', work_dir, options)
+            print(f'  {model} on {source}: training -> {work_dir}', flush=True)
+            train(config_path, work_dir, dict(options, **source_options))
+        rows.append(dict(model=model, name=source, config=str(config_path),
+                         checkpoint=str(work_dir), cfg_options=cfg_options,
+                         targets=list(DOMAINS)))
         log = max(work_dir.glob('*/vis_data/scalars.json'), default=None,
                   key=lambda p: p.stat().st_mtime)
-        if log is not None and label in MODELS:
-            logs[label] = read_training_log(log)
+        if log is not None and source == 'synthetic_market':
+            logs[model] = read_training_log(log)
     picture = report.out_dir / 'training_curves.png'
     with atomic_write(picture, 'wb') as f:
         f.write(draw_training_curves(logs))
-    report.add('Training', f'Each model trained on the market domain\'s training identities '
-               f'(configs `configs/*_synthetic.py`):\n\n![training curves]({picture.name})')
-    return work_dirs
+    report.add('Training', 'The three models trained on the market domain\'s training '
+               f'identities (`configs/*_synthetic.py`):\n\n![training curves]({picture.name})')
+    return rows
 
 
-def _pair_galleries(report_dir: Path, folder: Path) -> str:
+def _pair_galleries(report_dir: Path, folder: str) -> str:
     """Markdown table of the four pair galleries that testing wrote in ``report_dir / folder``
     (an outcome with no pair has no picture)."""
     outcomes = ('true_positive', 'true_negative', 'false_positive', 'false_negative')
@@ -173,28 +174,27 @@ def _pair_galleries(report_dir: Path, folder: Path) -> str:
     return f'| {header} |\n|---|---|---|---|\n| {" | ".join(cells)} |'
 
 
-def test_models(work_dirs: dict, cfg_options: dict, report: DemoReport) -> dict:
-    """In-domain test of the three models (two-stage ranking and pair metrics), pictures of the
-    fusion model, then the cross-dataset matrix of the fusion model."""
-    from posereid.engine import cross_dataset, test
-    results = {}
-    for label, config in MODELS.items():
-        out = report.out_dir / 'test' / config
-        results[label] = test(PROJECT_ROOT / 'configs' / f'{config}.py', work_dirs[label],
-                              datasets=['synthetic_market'], out_dir=out,
-                              cfg_options=cfg_options)['synthetic_market']
-    rows = ['| model | rank-1 (embedding) | rank-1 (two-stage) | mAP (two-stage) | mINP '
-            '| pair accuracy | AUC |', '|---|---:|---:|---:|---:|---:|---:|']
-    for label, r in results.items():
-        rows.append(f'| {label} | {r["embedding"]["rank1"]:.1%} | {r["two_stage"]["rank1"]:.1%} '
-                    f'| {r["two_stage"]["mAP"]:.1%} | {r["two_stage"]["mINP"]:.1%} '
-                    f'| {r["pairs"]["accuracy"]:.1%} | {r["pairs"]["auc"]:.3f} |')
-    fusion = Path('test') / MODELS['SpindleFusion']
-    (tn, fp), (fn, tp) = results['SpindleFusion']['pairs']['confusion_matrix']
-    report.add('In-domain results (market domain, held-out identities)', '\n'.join(rows) + f"""
+def evaluate_models(rows: list[dict], report: DemoReport) -> list[dict]:
+    """Every trained model on every domain (two-stage ranking and pair metrics): the in-domain
+    comparison of the three models and the cross-dataset matrix."""
+    from posereid.engine import cross_dataset
+    out = report.out_dir / 'cross_dataset'
+    matrix = cross_dataset({'sources': rows}, out)
+    cells = [c for c in matrix['cells'] if c['status'] == 'ok']
+    table = ['| model | rank-1 (embedding) | rank-1 (two-stage) | mAP (two-stage) '
+             '| pair accuracy |', '|---|---:|---:|---:|---:|']
+    for c in cells:
+        if c['source'] == c['target'] == 'synthetic_market':
+            table.append(f'| {c["model"]} | {c["embedding_rank1"]:.1%} | {c["rank1"]:.1%} '
+                         f'| {c["mAP"]:.1%} | {c["pair_accuracy"]:.1%} |')
+    fusion = 'cross_dataset/SpindleFusion__synthetic_market__synthetic_market'
+    confusion = next((c['confusion_matrix'] for c in cells if c['model'] == 'SpindleFusion'
+                      and c['source'] == c['target'] == 'synthetic_market'), None)
+    report.add('In-domain results (market domain, held-out identities)', '\n'.join(table) + f"""
 
-Confusion matrix of the fusion model's same/different output (rows: true 0/1, columns: predicted
-0/1): [[{tn}, {fp}], [{fn}, {tp}]].
+Two-stage: the embedding ranks the gallery, the same/different output re-scores each query's
+top K. Confusion matrix of the fusion model's same/different output (rows: true 0/1, columns:
+predicted 0/1): {confusion}.
 
 ![ranked lists]({fusion}/ranked_lists.png)
 
@@ -202,11 +202,9 @@ Ranked lists of the fusion model (query, then its top 10; green = same person).
 
 {_pair_galleries(report.out_dir, fusion)}
 """)
-    matrix = cross_dataset(PROJECT_ROOT / 'configs' / 'cross_dataset' / 'synthetic.py',
-                           report.out_dir / 'cross_dataset')
-    report.add('Cross-dataset matrix (SpindleFusion, train on a row, test on a column)',
+    report.add('Cross-dataset matrix (train on a row, test on a column)',
                matrix['markdown'] + '\n\n![matrix](cross_dataset/cross_dataset_rank1.png)')
-    return results
+    return matrix['cells']
 
 
 def run_demo(out_dir: str | Path = PROJECT_ROOT / 'work_dirs' / 'demo',
@@ -222,8 +220,8 @@ def run_demo(out_dir: str | Path = PROJECT_ROOT / 'work_dirs' / 'demo',
     _stage(report, 'generate the embedded world', generate, world_dir, report, workers)
     _stage(report, 'colour-histogram baseline', color_histogram, world_dir, report)
     _stage(report, 'precompute pose heatmaps', precompute, world_dir, heatmap_root, report)
-    work_dirs = _stage(report, 'train', train_models, work_root, cfg_options, report)
-    _stage(report, 'test and cross-dataset matrix', test_models, work_dirs, cfg_options, report)
+    rows = _stage(report, 'train', train_models, work_root, cfg_options, report)
+    _stage(report, 'test: in-domain and cross-dataset', evaluate_models, rows, report)
     path = report.write()
     print(f'\n[demo] finished in {time.perf_counter() - start:.0f} s; report: {path}')
     return path

@@ -69,3 +69,18 @@ def test_default_matrix_covers_the_embedded_worlds_domains():
     sources = load_matrix_config(REPO / 'configs/cross_dataset/synthetic.py')
     assert [s['name'] for s in sources] == TARGETS
     assert all(s['targets'] == TARGETS and (REPO / s['config']).is_file() for s in sources)
+
+
+def test_rows_of_several_models_trained_on_one_dataset_are_told_apart():
+    from posereid.engine.cross_dataset import _rank1_grid, format_matrix_table
+    cell = dict(source='synthetic_market', status='ok', num_identities=5, pair_accuracy=0.5,
+                mAP=0.2)
+    cells = [dict(cell, model='SiameseND', target='synthetic_market', phase='same dataset',
+                  rank1=0.25),
+             dict(cell, model='SpindleFusion', target='synthetic_market', phase='same dataset',
+                  rank1=0.75)]
+    grid, rows, columns = _rank1_grid(cells)
+    assert rows == ['SiameseND on synthetic_market', 'SpindleFusion on synthetic_market']
+    assert columns == ['synthetic_market'] and grid[:, 0].tolist() == [0.25, 0.75]
+    table = format_matrix_table(cells)
+    assert '| SpindleFusion on synthetic_market | same dataset |' in table

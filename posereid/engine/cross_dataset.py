@@ -2,7 +2,9 @@
 
 A matrix config (a python config, e.g. ``configs/cross_dataset/synthetic.py``) lists
 ``sources``: per training dataset, ``name``, ``config`` (the trained model's config),
-``checkpoint`` (file or work dir), optional ``cfg_options``, and ``targets`` (dataset names).
+``checkpoint`` (file or work dir), optional ``cfg_options``, optional ``model`` (a row label
+such as ``'SiameseND'``, when several models trained on one dataset share the matrix), and
+``targets`` (dataset names).
 Paths are relative to the working directory, as mmengine's.
 
 Every cell is evaluated by :func:`posereid.engine.tester.evaluate_dataset`. A cell whose
@@ -28,7 +30,7 @@ from .cli import USER_ERRORS
 from .runner import load_config
 from .tester import evaluate_dataset, load_model
 
-CSV_FIELDS = ('source', 'target', 'phase', 'status', 'num_identities', 'pair_accuracy',
+CSV_FIELDS = ('model', 'source', 'target', 'phase', 'status', 'num_identities', 'pair_accuracy',
               'rank1', 'mAP', 'embedding_rank1', 'num_pair_passes', 'reason')
 
 
@@ -49,9 +51,9 @@ def load_matrix_config(matrix_cfg: str | os.PathLike | Config | dict) -> list[di
     return [dict(source) for source in sources]
 
 
-def _missing(source: str, target: str, reason: str) -> dict:
-    return {'source': source, 'target': target, 'phase': _phase(source, target),
-            'status': 'missing', 'reason': reason}
+def _missing(model: str, source: str, target: str, reason: str) -> dict:
+    return {'model': model, 'source': source, 'target': target,
+            'phase': _phase(source, target), 'status': 'missing', 'reason': reason}
 
 
 def _phase(source: str, target: str) -> str:
@@ -62,22 +64,25 @@ def evaluate_matrix(sources: list[dict], out_dir: Path) -> list[dict]:
     """Evaluate every (source, target) cell; missing pieces become ``missing`` cells."""
     cells = []
     for source in sources:
-        name = source['name']
+        name, model_name = source['name'], source.get('model', '')
         try:
             cfg = load_config(source['config'], source.get('cfg_options'))
             model = load_model(cfg, source['checkpoint'])
         except USER_ERRORS as error:
-            cells += [_missing(name, target, str(error)) for target in source['targets']]
+            cells += [_missing(model_name, name, target, str(error))
+                      for target in source['targets']]
             continue
         top_k = (cfg.get('retrieval') or {}).get('top_k', 100)
         for target in source['targets']:
             try:
-                r = evaluate_dataset(model, cfg, target, top_k, out_dir / f'{name}__{target}')
+                pictures = out_dir / '__'.join(filter(None, (model_name, name, target)))
+                r = evaluate_dataset(model, cfg, target, top_k, pictures)
             except USER_ERRORS as error:
-                cells.append(_missing(name, target, str(error)))
+                cells.append(_missing(model_name, name, target, str(error)))
                 continue
             cells.append({
-                'source': name, 'target': target, 'phase': _phase(name, target),
+                'model': model_name, 'source': name, 'target': target,
+                'phase': _phase(name, target),
                 'status': 'ok', 'reason': '', 'num_identities': r['num_identities'],
                 'pair_accuracy': r['pairs']['accuracy'], 'rank1': r['two_stage']['rank1'],
                 'mAP': r['two_stage']['mAP'], 'embedding_rank1': r['embedding']['rank1'],
@@ -92,23 +97,27 @@ def format_matrix_table(cells: list[dict]) -> str:
              '|---|---|---|---|---|---|']
     for c in cells:
         if c['status'] == 'ok':
-            lines.append(f'| {c["source"]} | {c["phase"]} | {c["target"]} / '
+            lines.append(f'| {_row_label(c)} | {c["phase"]} | {c["target"]} / '
                          f'{c["num_identities"]} | {c["pair_accuracy"]:.1%} | {c["rank1"]:.1%} '
                          f'| {c["mAP"]:.1%} |')
         else:
             reason = c['reason'].splitlines()[0].replace('|', '\\|')  # full text in the JSON
-            lines.append(f'| {c["source"]} | {c["phase"]} | {c["target"]} | missing: {reason} '
+            lines.append(f'| {_row_label(c)} | {c["phase"]} | {c["target"]} | missing: {reason} '
                          f'| – | – |')
     return '\n'.join(lines)
 
 
+def _row_label(cell: dict) -> str:
+    return f'{cell["model"]} on {cell["source"]}' if cell.get('model') else cell['source']
+
+
 def _rank1_grid(cells: list[dict]) -> tuple[np.ndarray, list[str], list[str]]:
-    rows = list(dict.fromkeys(c['source'] for c in cells))
+    rows = list(dict.fromkeys(_row_label(c) for c in cells))
     columns = list(dict.fromkeys(c['target'] for c in cells))
     grid = np.full((len(rows), len(columns)), np.nan)
     for c in cells:
         if c['status'] == 'ok':
-            grid[rows.index(c['source']), columns.index(c['target'])] = c['rank1']
+            grid[rows.index(_row_label(c)), columns.index(c['target'])] = c['rank1']
     return grid, rows, columns
 
 
