@@ -21,7 +21,6 @@ import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.logging import HistoryBuffer
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
@@ -66,7 +65,6 @@ def resolve_checkpoint(checkpoint: str | os.PathLike, config_name: str = 'CONFIG
 
 def read_checkpoint(path: str | os.PathLike) -> dict:
     """A checkpoint (weights and mmengine metadata) loaded on the CPU with weights_only."""
-    HistoryBuffer()  # fills HistoryBuffer._statistics_methods, which the safe loader checks
     return load_checkpoint_safely(path, map_location='cpu')
 
 

@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from numpy.lib.format import open_memmap
 from tqdm import tqdm
 
-from posereid.utils.io import atomic_save_json
+from posereid.utils.io import atomic_save_json, file_sha256
 
 from .backends import build_pose_backend, complete_pose_config
 from .base import PoseBackend
@@ -81,14 +81,6 @@ def image_entry(img_path: str | os.PathLike, root: str | os.PathLike) -> dict:
     except OSError as error:
         raise FileNotFoundError(f'image {img_path}: {error.strerror}') from None
     return {'path': image_key(img_path, root), 'size': stat.st_size, 'mtime_ns': stat.st_mtime_ns}
-
-
-def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def normalized(obj):

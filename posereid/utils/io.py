@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -41,3 +42,12 @@ def atomic_save_json(obj, path: str | os.PathLike, **dump_kwargs) -> None:
     with atomic_write(path, 'w', encoding='utf-8') as f:
         json.dump(obj, f, **dump_kwargs)
         f.write('\n')
+
+
+def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
+    """Hex SHA-256 of a file's bytes, read in ``chunk``-byte blocks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
