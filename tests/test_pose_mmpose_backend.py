@@ -192,3 +192,12 @@ def test_bad_images_are_refused_with_their_index(aic_model):
     backend = MMPoseBackend(*aic_model)
     with pytest.raises(ValueError, match='image 1: expected an .H, W, 3. uint8 RGB'):
         backend([np.zeros((64, 32, 3), np.uint8), np.zeros((64, 32), np.uint8)])
+
+
+def test_building_the_backend_leaves_the_callers_default_scope_alone(tmp_path):
+    from mmengine.registry import DefaultScope
+    from posereid.pose.training import synthetic_pose_backend_cfg
+    from posereid.pose import build_pose_backend
+    with DefaultScope.overwrite_default_scope('posereid'):
+        build_pose_backend(synthetic_pose_backend_cfg())
+        assert DefaultScope.get_current_instance().scope_name == 'posereid'

@@ -82,11 +82,15 @@ def data_env(monkeypatch):
 def save_untrained_checkpoint(config: Path, options: dict, path: Path) -> Path:
     """A checkpoint of the freshly initialised model of ``config`` (enough for the test tools,
     which only need loadable weights)."""
+    from mmengine.registry import DefaultScope
+
     from posereid.engine import load_config
     from posereid.registry import MODELS
 
     torch.manual_seed(0)
-    model = MODELS.build(load_config(config, options).model)
+    # other tests (mmpose's) may have left their scope as the current default
+    with DefaultScope.overwrite_default_scope('posereid'):
+        model = MODELS.build(load_config(config, options).model)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({'state_dict': model.state_dict()}, path)
     return path

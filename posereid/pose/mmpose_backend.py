@@ -198,15 +198,16 @@ class MMPoseBackend:
                  flip_test: bool = False, heatmap_size: tuple[int, int] | None = None,
                  batch_size: int = 64, padding: float = 1.0):
         from mmengine.model.utils import revert_sync_batchnorm
-        from mmengine.registry import init_default_scope
+        from mmengine.registry import DefaultScope
         from mmpose.models import build_pose_estimator
 
         self.config_path, self.checkpoint_path = Path(config), Path(checkpoint)
         if not self.checkpoint_path.is_file():
             raise FileNotFoundError(f'pose checkpoint not found: {self.checkpoint_path}')
         cfg = load_pose_config(self.config_path)
-        init_default_scope(cfg.get('default_scope', 'mmpose'))
-        model = revert_sync_batchnorm(build_pose_estimator(cfg.model)).eval()
+        # scoped, so that the caller's default scope (e.g. posereid's) is left as it was
+        with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpose')):
+            model = revert_sync_batchnorm(build_pose_estimator(cfg.model)).eval()
         self.input_size = tuple(int(s) for s in model.head.decoder.input_size)   # (w, h)
         self.num_model_keypoints, self.model_heatmap_size = self._probe(model)
         meta = load_pose_weights(model, self.checkpoint_path, self.config_path,
