@@ -21,9 +21,15 @@ def test_invalid_loss_stops_with_the_loss_name_and_iteration(value):
         InvalidLossHook().after_train_iter(fake_runner(), 0, None, outputs)
 
 
-def test_finite_losses_and_non_loss_outputs_pass():
-    outputs = {'loss': torch.tensor(0.7), 'pair_acc': torch.tensor(float('nan'))}
-    InvalidLossHook().after_train_iter(fake_runner(), 0, None, outputs)
+def test_only_the_losses_are_checked_not_other_outputs():
+    hook = InvalidLossHook()
+    # a NaN pair accuracy (e.g. a batch without pairs) is not a reason to stop...
+    assert hook.after_train_iter(fake_runner(), 0, None, {
+        'loss': torch.tensor(0.7), 'pair_acc': torch.tensor(float('nan'))}) is None
+    # ...but a NaN in any loss term is, even when the total is finite
+    with pytest.raises(InvalidLossError, match='loss_pair'):
+        hook.after_train_iter(fake_runner(), 0, None, {
+            'loss': torch.tensor(0.7), 'loss_pair': torch.tensor(float('nan'))})
 
 
 def test_epoch_seed_hook_makes_every_generator_repeat_per_epoch_and_differ_across_epochs():
