@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from posereid.datasets.synthetic import generate_world, small_world
-from posereid.pose.heatmap_cache import HeatmapCache, precompute_heatmaps, read_rgb
+from posereid.datasets.image_io import read_image
+from posereid.pose.heatmap_cache import HeatmapCache, precompute_heatmaps
 from posereid.pose.mmpose_backend import MMPoseBackend
 from posereid.pose.training import synthetic_pose_backend_cfg
 from posereid.utils.io import atomic_save_json
@@ -75,7 +76,7 @@ def main() -> None:
         cfg.test_dataloader.dataset.pipeline = cfg.val_pipeline   # ours concatenates domains
     with tempfile.TemporaryDirectory(prefix='posereid_bench_precompute_') as scratch:
         paths = benchmark_images(args.images, Path(scratch))
-        rgb = [read_rgb(p) for p in paths]
+        rgb = [read_image(p) for p in paths]
         bgr = [np.ascontiguousarray(image[..., ::-1]) for image in rgb]
         batched = images_per_second(backend, rgb)
         per_image = images_per_second(

@@ -12,7 +12,8 @@ from PIL import Image
 from posereid.pose.base import render_gaussian_heatmaps
 from posereid.pose.regions import REGION_NAMES, region_boxes
 from posereid.visualization.heatmaps import (PANELS, REGION_COLORS, draw_heatmap_sheet,
-                                             heatmap_overlay, heatmap_panels, save_png)
+                                             heatmap_overlay, heatmap_panels)
+from posereid.visualization.png import save_png
 
 H, W, SCALE = 128, 64, 2
 # AIC order: r-shoulder, r-elbow, r-wrist, l-shoulder, l-elbow, l-wrist, r-hip, r-knee,

@@ -17,7 +17,6 @@ import copy
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
@@ -30,6 +29,7 @@ from posereid.registry import MODELS
 from posereid.utils.checkpoint import load_checkpoint_safely, state_dict_of
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.curves import draw_cmc_curves
+from posereid.visualization.png import save_png
 from posereid.visualization.pair_gallery import draw_pair_gallery, pair_outcome_indices
 from posereid.visualization.ranked_list import draw_ranked_lists
 
@@ -174,15 +174,6 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
     return result
 
 
-def write_png(path: Path, rgb: np.ndarray) -> None:
-    """Write an RGB image as PNG, atomically."""
-    ok, data = cv2.imencode('.png', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise ValueError(f'could not encode {path} as PNG')
-    with atomic_write(path, 'wb') as f:
-        f.write(data.tobytes())
-
-
 def save_ranked_lists(path: Path, distmat: torch.Tensor, query: ExtractedFeatures,
                       gallery: ExtractedFeatures, num_queries: int = 8, top: int = 10) -> None:
     """Ranked lists of ``num_queries`` evenly spaced queries, same-camera matches left out as
@@ -197,7 +188,7 @@ def save_ranked_lists(path: Path, distmat: torch.Tensor, query: ExtractedFeature
         ranked.append([read_image(gallery.img_paths[g]) for g in order])
         matches.append(list(gallery.pids[order] == query.pids[q]))
         labels.append(f'{query.pids[q]}')
-    write_png(path, draw_ranked_lists(queries, ranked, matches, row_labels=labels))
+    save_png(draw_ranked_lists(queries, ranked, matches, row_labels=labels), path)
 
 
 def save_pair_galleries(out_dir: Path, query: ExtractedFeatures, gallery: ExtractedFeatures,
@@ -207,8 +198,8 @@ def save_pair_galleries(out_dir: Path, query: ExtractedFeatures, gallery: Extrac
         if len(index):
             pairs = [(read_image(query.img_paths[q_index[i]]),
                       read_image(gallery.img_paths[g_index[i]])) for i in index]
-            write_png(out_dir / f'{outcome}_pairs.png',
-                      draw_pair_gallery(pairs, [float(scores[i]) for i in index]))
+            save_png(draw_pair_gallery(pairs, [float(scores[i]) for i in index]),
+                     out_dir / f'{outcome}_pairs.png')
 
 
 def format_results_table(results: dict) -> str:

@@ -30,13 +30,13 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 from numpy.lib.format import open_memmap
 from tqdm import tqdm
 
+from posereid.datasets.image_io import read_image
 from posereid.utils.io import atomic_save_json, file_sha256
 
 from .backends import build_pose_backend, complete_pose_config
@@ -220,14 +220,6 @@ def verify_cache(cache_dir: str | os.PathLike, check_hashes: bool = True) -> dic
 # ----------------------------------------------------------------------------- building
 
 
-def read_rgb(path: str | os.PathLike) -> np.ndarray:
-    """An image file as an ``(H, W, 3)`` uint8 RGB array."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f'{path}: not a readable image file')
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
 def predict_batch(backend: PoseBackend, paths: list[str],
                   heatmap_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(heatmaps (B, 14, h, w), keypoints (B, 14, 2), scores (B, 14))`` of image files.
@@ -238,7 +230,7 @@ def predict_batch(backend: PoseBackend, paths: list[str],
     if hasattr(backend, 'predict_files'):
         out = backend.predict_files(paths)
     else:
-        out = backend([read_rgb(p) for p in paths])
+        out = backend([read_image(p) for p in paths])
     heatmaps = out.heatmaps
     if heatmaps.shape[-2:] != tuple(heatmap_size):
         heatmaps = F.interpolate(torch.from_numpy(np.asarray(heatmaps, np.float32)),

@@ -13,16 +13,16 @@ from typing import Sequence
 import cv2
 import numpy as np
 import torch
-from PIL import Image
 
+from posereid.datasets.image_io import read_image
 from posereid.pose.backends import build_pose_backend, complete_pose_config
-from posereid.pose.heatmap_cache import HeatmapCache, predict_batch, read_rgb
+from posereid.pose.heatmap_cache import HeatmapCache, predict_batch
 from posereid.pose.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS, SKELETON, dataset_metainfo
 from posereid.pose.regions import (NUM_MACRO_REGIONS, REGION_NAMES, keypoints_from_heatmaps,
                                    region_boxes)
-from posereid.utils.io import atomic_write
 
 from .contact_sheet import draw_contact_sheet
+from .png import save_png
 
 PANELS = ('image', 'heatmaps', 'peaks', 'macro regions', 'micro regions')
 # One colour per region (RGB), macro regions first.
@@ -104,18 +104,6 @@ def draw_heatmap_sheet(images: Sequence[np.ndarray], heatmaps: Sequence[np.ndarr
     return draw_contact_sheet(rows, row_labels=row_labels, column_labels=labels, scale=1)
 
 
-def save_png(image: np.ndarray, path: str | os.PathLike, colors: int | None = None) -> None:
-    """Write an RGB image as PNG, atomically; ``colors`` (2..256) reduces it to a palette of
-    that many colours, a much smaller file (e.g. for the docs)."""
-    picture = Image.fromarray(np.ascontiguousarray(image))
-    if colors is not None:
-        if not 2 <= colors <= 256:
-            raise ValueError(f'colors must be in 2..256; got {colors}')
-        picture = picture.quantize(colors, method=Image.Quantize.MEDIANCUT)
-    with atomic_write(path, 'wb') as f:
-        picture.save(f, format='PNG', optimize=True)
-
-
 def load_heatmaps(img_paths: Sequence[str], cache_dir: str | os.PathLike | None = None,
                   pose_cfg: dict | None = None,
                   heatmap_size: tuple[int, int] = (32, 16)) -> list[np.ndarray]:
@@ -148,10 +136,10 @@ def visualize_heatmaps(img_paths: Sequence[str], out_path: str | os.PathLike,
     """Draw :func:`draw_heatmap_sheet` for image files and write it to ``out_path`` (PNG).
 
     Heatmaps come from ``cache_dir`` if given, else from the backend of ``pose_cfg``
-    (default: ground truth); ``colors``: see :func:`save_png`. ``sheet_kwargs``: ``scale``,
-    ``score_threshold``, ``per_joint``.
+    (default: ground truth); ``colors``: see :func:`~posereid.visualization.png.save_png`.
+    ``sheet_kwargs``: ``scale``, ``score_threshold``, ``per_joint``.
     """
-    images = [read_rgb(p) for p in img_paths]
+    images = [read_image(p) for p in img_paths]
     heatmaps = load_heatmaps(img_paths, cache_dir, pose_cfg, heatmap_size)
     sheet = draw_heatmap_sheet(images, heatmaps, **sheet_kwargs)
     save_png(sheet, out_path, colors)
