@@ -26,15 +26,15 @@ from posereid.utils.paths import PROJECT_ROOT
 
 _CONFIGS = PROJECT_ROOT / 'configs'
 _FUSION = _CONFIGS / 'spindle_fusion_synthetic.py'
-#: name → (config, cfg_options): the single branches, the fusion (ND matching, hard-negative
-#: mining), the fusion without mining, and the fusion with NCC or ND + NCC matching.
+#: name → (config, cfg_options): the single branches, the fusion (ND + NCC matching, hard-negative
+#: mining), the fusion without mining, and the fusion with ND or NCC matching alone.
 VARIANTS: dict[str, tuple[Path, dict]] = {
     'SiameseND': (_CONFIGS / 'siamese_nd_synthetic.py', {}),
     'Spindle': (_CONFIGS / 'spindle_synthetic.py', {}),
     'SpindleFusion': (_FUSION, {}),
     'SpindleFusion-noHNM': (_FUSION, {'train_dataloader.sampler.hard_negative_ratio': 0.0}),
+    'SpindleFusion-ND': (_FUSION, {'model.siamese.matching': 'nd'}),
     'SpindleFusion-NCC': (_FUSION, {'model.siamese.matching': 'ncc'}),
-    'SpindleFusion-ND+NCC': (_FUSION, {'model.siamese.matching': 'both'}),
 }
 FUSION, SINGLE_BRANCHES = 'SpindleFusion', ('SiameseND', 'Spindle')
 #: reported metric → where it is in a :func:`posereid.engine.test` result

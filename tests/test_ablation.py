@@ -63,8 +63,8 @@ def test_variants_differ_only_in_what_they_ablate():
         assert (ratio == 0) == (name == 'SpindleFusion-noHNM')
     matching = {name: cfg.model.siamese.matching for name, cfg in configs.items()
                 if cfg.model.type == 'SpindleFusion'}
-    assert matching == {'SpindleFusion': 'nd', 'SpindleFusion-noHNM': 'nd',
-                        'SpindleFusion-NCC': 'ncc', 'SpindleFusion-ND+NCC': 'both'}
+    assert matching == {'SpindleFusion': 'both', 'SpindleFusion-noHNM': 'both',
+                        'SpindleFusion-ND': 'nd', 'SpindleFusion-NCC': 'ncc'}
     with pytest.raises(ValueError, match='SpindleFusion-NCC'):
         ablation.select_variants(['SpindleFusion-XYZ'])
 
@@ -184,10 +184,10 @@ def test_tool_parses_its_arguments(monkeypatch, capsys):
     monkeypatch.setattr(ablation, 'run_ablation', fake_run_ablation)
     monkeypatch.setattr(sys, 'argv', [
         'ablation.py', '--out', 'somewhere', '--seeds', '3', '4', '--variants', 'Spindle',
-        'SpindleFusion-ND+NCC', '--cfg-options', 'train_cfg.max_epochs=2', 'heatmap_root=h'])
+        'SpindleFusion-ND', '--cfg-options', 'train_cfg.max_epochs=2', 'heatmap_root=h'])
     runpy.run_path(str(REPO / 'tools' / 'ablation.py'), run_name='__main__')
     assert seen == {'out': 'somewhere', 'seeds': [3, 4],
-                    'variants': ['Spindle', 'SpindleFusion-ND+NCC'],
+                    'variants': ['Spindle', 'SpindleFusion-ND'],
                     'cfg_options': {'train_cfg.max_epochs': 2, 'heatmap_root': 'h'}}
     assert capsys.readouterr().out.startswith('| table |\n\nverdict.')
     monkeypatch.setattr(sys, 'argv', ['ablation.py', '--variants', 'Nope'])

@@ -79,7 +79,7 @@ def test_gradient_of_one_input_only_equals_the_joint_one(which):
 
 
 def test_chunked_batch_equals_pairs_one_at_a_time_with_gradients():
-    f, g = pair(5, 16, 32, 16)              # forward: 2 pairs a chunk, backward: 1 pair a chunk
+    f, g = pair(5, 16, 32, 16)              # 2 pairs a chunk: chunks of 2, 2 and 1
     assert len(batch_chunks(5, 2 * 16 * 36 * 16 * 25)) == 3
     f.requires_grad_(), g.requires_grad_()
     out = normalized_cross_correlation(f, g, 5, 2)
@@ -92,6 +92,15 @@ def test_chunked_batch_equals_pairs_one_at_a_time_with_gradients():
         torch.testing.assert_close(out[n:n + 1], single)
         torch.testing.assert_close(f.grad[n:n + 1], a.grad)
         torch.testing.assert_close(g.grad[n:n + 1], b.grad)
+
+
+def test_forward_without_gradients_equals_forward_that_keeps_its_patches_for_backward():
+    f, g = pair(3, 4, 9, 5)
+    with torch.no_grad():
+        plain = normalized_cross_correlation(f, g, 3, 1)
+    kept = normalized_cross_correlation(f.requires_grad_(), g, 3, 1)
+    assert plain.grad_fn is None and kept.grad_fn is not None
+    torch.testing.assert_close(kept, plain, rtol=0, atol=0)
 
 
 def test_module_output_has_the_papers_channel_count():

@@ -38,6 +38,17 @@ def test_siamese_nd_shapes_at_the_papers_160_by_60(matching, tied_shape):
     assert model.branch.fc[1].out_features == 500
 
 
+def test_ncc_summary_is_the_1x1_convolution_over_the_papers_correlation_channels():
+    branch = MODELS.build(dict(type='SiameseND', matching='ncc')).branch
+    generator = torch.Generator().manual_seed(0)
+    f, g = torch.rand(2, 2, 25, 37, 12, generator=generator, dtype=torch.float64)
+    branch.double()
+    correlations = branch.ncc(f, g)                              # (2, 25, 37, 12, 5, 12)
+    channels_first = correlations.permute(0, 1, 4, 5, 2, 3).reshape(2, 1500, 37, 12)
+    torch.testing.assert_close(branch.summarize_correlations(correlations),
+                               branch.ncc_summary(channels_first))
+
+
 @pytest.mark.parametrize('model_type, size', [('SpindleNet', (128, 64)), ('SpindleNet', (160, 60)),
                                               ('SpindleFusion', (160, 60))])
 def test_spindle_models_give_256_d_embeddings_and_pair_logits(model_type, size):

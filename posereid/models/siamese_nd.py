@@ -98,10 +98,23 @@ class SiameseBranch(nn.Module):
         if self.matching in ('nd', 'both'):
             matched.append(self.neighborhood_difference(f, g).relu())
         if self.matching in ('ncc', 'both'):
-            correlations = self.ncc(f, g)                      # (P, C, H', W', 2r + 1, W')
-            correlations = correlations.permute(0, 1, 4, 5, 2, 3).flatten(1, 3)
-            matched.append(self.ncc_summary(correlations).relu())
+            matched.append(self.summarize_correlations(self.ncc(f, g)).relu())
         return self.fc(self.across_patch(torch.cat(matched, dim=1)))
+
+    def summarize_correlations(self, correlations: Tensor) -> Tensor:
+        """The NCC patch summary, ``(P, C, H', W', 2r + 1, W')`` → ``(P, O, H', W')``: the 1 × 1
+        convolution ``ncc_summary`` over each position's ``C·(2r+1)·W'`` correlations,
+        ``b_o + Σ_c corr[:, c] @ w[o, c]``, computed on the layer's layout (one batched product per
+        channel) instead of first moving those 1500 channels to the front, which copies the whole
+        correlation volume."""
+        p, c, h, w = correlations.shape[:4]
+        per_position = correlations.reshape(p, c, h * w, -1)     # a view: (P, C, H'·W', J)
+        weight = self.ncc_summary.weight.view(-1, c, per_position.shape[-1]).transpose(0, 2)
+        summary = self.ncc_summary.bias.expand(p, h * w, -1)
+        for channel in range(c):                                 # (P, H'·W', O)
+            summary = torch.baddbmm(summary, per_position[:, channel],
+                                    weight[:, channel].expand(p, -1, -1))
+        return summary.transpose(1, 2).reshape(p, -1, h, w)
 
 
 @MODELS.register_module()

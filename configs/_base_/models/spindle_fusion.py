@@ -1,11 +1,14 @@
-# SpindleFusion: the Spindle embedding branch fused with the Siamese cross-input
-# neighborhood-difference branch in one pair head (FC 256, dropout, FC 2), pair cross-entropy.
+# SpindleFusion: the Spindle embedding branch fused with the Siamese cross-input matching
+# branch in one pair head (FC 256, dropout, FC 2), pair cross-entropy. The Siamese branch
+# matches with both neighborhood differences and normalized cross-correlation ('both'): with
+# ND alone the fusion lost to Spindle alone on one seed of three in the ablation
+# (docs/ablation.md); 'nd' is Ahmed et al.'s original, 'ncc' Subramaniam et al.'s.
 model = dict(
     type='SpindleFusion',
     input_size=(160, 60),
     spindle=dict(backbone=dict(type='SmallSpindleBackbone'), embedding_dim=256,
                  heatmap_mode='none'),
-    siamese=dict(matching='nd', dropout=0.5),
+    siamese=dict(matching='both', dropout=0.5),
     head_dim=256,
     dropout=0.5,
     # pair cross-entropy on the verification logits (the seed's loss), plus a batch-hard triplet

@@ -23,48 +23,65 @@ How it is computed. With normalised patches ``P̂ = (P − μ_P)·s_P``, ``s_P =
 NCC is the dot product ``⟨P̂, Q̂⟩``.
 
 * Patch statistics come from box sums of ``x`` and ``x²`` over the small maps
-  (``Σ(P − μ)² = ΣP² − (ΣP)² / N``), so each patch buffer is written in a single pass.
-* The normalised patches of ``g`` are stored row after row, so the ``(2r+1)·W`` candidates of a row
-  are ``(2r+1)·W`` *consecutive* patch vectors — a strided view, not a copy — and one batched matrix
-  product over all ``(pair, channel, row)`` yields every correlation. Each (pair, channel) block is
-  padded with ``2r`` rows so that rows never straddle blocks; those rows are computed and dropped
-  (the output is a view).
-* Backward recomputes the patches chunk by chunk instead of storing them. Since every ``P̂`` and
-  ``Q̂`` has zero mean, ``∂L/∂P = s_P (G − ⟨G, P̂⟩ P̂)`` with ``G = ∂L/∂P̂`` (the mean term vanishes).
-  ``∂L/∂Q̂`` sums over the ``2r + 1`` rows of ``f`` that see a row of ``g``: the output gradient is
-  copied once, along anti-diagonals, into a layout where those rows are again consecutive, so it
-  is one more batched matrix product.
+  (``Σ(P − μ)² = ΣP² − (ΣP)² / N``), once per call; each patch buffer is then written in a single
+  pass.
+* Patch buffers are *entry-major*: ``buffer[n, t, y]`` is entry ``n`` of the patch at row ``t``,
+  column ``y``. The ``(2r+1)·W`` candidates of a row of ``f`` are then, for every entry, ``2r + 1``
+  consecutive rows of ``g``'s buffer — one ``(N, (2r+1)·W)`` matrix with a row stride, a strided
+  view rather than a copy — and one batched matrix product over all ``(pair, channel, row)`` yields
+  every correlation. Each (pair, channel) block is padded with ``2r`` rows so that rows never
+  straddle blocks; those rows are computed and dropped (the output is a view). Work is split
+  into chunks of pairs whose buffers stay cache-sized.
+* The output (71 MB for B = 32 pairs of the paper's maps) is allocated on huge pages where the OS
+  offers them (:func:`posereid.utils.memory.empty_huge_paged`): mapping it 4 KiB at a time cost
+  as much as computing it.
+* When a gradient is needed the forward keeps its patch buffers (together as large as the output)
+  and backward reuses them. Since every ``P̂`` and ``Q̂`` has zero mean,
+  ``∂L/∂P = s_P (G − ⟨G, P̂⟩ P̂)`` with ``G = ∂L/∂P̂`` (the mean term vanishes). ``G`` for ``f`` is
+  one batched product of the candidates with the output gradient, copied once into the buffers'
+  row layout. ``∂L/∂Q̂`` sums over the ``2r + 1`` rows of ``f`` that see a row of ``g``: that
+  (cache-resident) copy is copied again, along anti-diagonals, into a layout where those rows are
+  consecutive, so it is one more batched product.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
+from ...utils.memory import empty_huge_paged
 from .chunking import batch_chunks
 
 
 def _windows(x: Tensor, kernel_size: int, per_channel: bool, row_pad: int) -> Tensor:
-    """View ``(B, G, H + 2·row_pad, W, *patch)`` of the zero-padded ``k × k`` windows centred at rows
-    ``−row_pad … H − 1 + row_pad``. ``patch`` is ``(k, k)`` per channel (``G = C``), ``(C, k, k)``
-    across channels (``G = 1``)."""
+    """View ``(*patch, B, G, H + 2·row_pad, W)`` of the zero-padded ``k × k`` windows centred at
+    rows ``−row_pad … H − 1 + row_pad``: patch entry first. ``patch`` is ``(k, k)`` per channel
+    (``G = C``), ``(C, k, k)`` across channels (``G = 1``)."""
     p = kernel_size // 2
     padded = F.pad(x, (p, p, p + row_pad, p + row_pad))
     windows = padded.unfold(2, kernel_size, 1).unfold(3, kernel_size, 1)  # (B, C, H', W, k, k)
     if per_channel:
-        return windows
-    return windows.permute(0, 2, 3, 1, 4, 5).unsqueeze(1)
+        return windows.permute(4, 5, 0, 1, 2, 3)
+    return windows.permute(1, 4, 5, 0, 2, 3).unsqueeze(-3)
+
+
+def _box_sum(x: Tensor, kernel_size: int) -> Tensor:
+    """``k × k`` sums of ``(..., H, W)`` maps over zero padding, same size: entry ``(x, y)`` sums the
+    window centred there (separable)."""
+    p = kernel_size // 2
+    padded = F.pad(x, (p, p, p, p))
+    return padded.unfold(-2, kernel_size, 1).sum(-1).unfold(-1, kernel_size, 1).sum(-1)
 
 
 def _patch_statistics(x: Tensor, kernel_size: int, per_channel: bool, eps: float,
                       row_pad: int) -> tuple[Tensor, Tensor]:
     """Mean ``μ`` and factor ``s = 1 / (sqrt(N − 1) σ)`` of the patches of :func:`_windows`, each
     ``(B, G, H + 2·row_pad, W)``, from box sums of ``x`` and ``x²``."""
-    p = kernel_size // 2
-    padded = F.pad(x, (p, p, p + row_pad, p + row_pad))
-    stacked = torch.stack([padded, padded.square()])               # separable k × k box sums
-    total, squares = stacked.unfold(3, kernel_size, 1).sum(-1).unfold(4, kernel_size, 1).sum(-1)
+    padded = F.pad(x, (0, 0, row_pad, row_pad))
+    total, squares = _box_sum(torch.stack([padded, padded.square()]), kernel_size)
     n = kernel_size * kernel_size
     if not per_channel:
         total, squares = total.sum(1, keepdim=True), squares.sum(1, keepdim=True)
@@ -75,138 +92,155 @@ def _patch_statistics(x: Tensor, kernel_size: int, per_channel: bool, eps: float
     return mean, scale
 
 
-def _normalized_patches(x: Tensor, kernel_size: int, per_channel: bool, eps: float,
-                        row_pad: int, block_height: int, head: int = 0,
-                        tail: int = 0) -> tuple[Tensor, Tensor]:
-    """Normalised patches ``P̂`` of ``x`` in a ``(head + B·G·block_height + tail, W, N)`` buffer.
+def _normalized_patches(x: Tensor, mean: Tensor, scale: Tensor, kernel_size: int,
+                        per_channel: bool, row_pad: int, block_height: int, head: int = 0,
+                        tail: int = 0) -> Tensor:
+    """Normalised patches ``P̂ = (P − μ)·s`` of ``x``, entry-major: a
+    ``(N, head + B·G·block_height + tail, W)`` buffer; ``buffer[n, head + t]`` holds entry ``n``
+    of the patches of buffer row ``t``. ``mean`` and ``scale`` are from :func:`_patch_statistics`.
 
     Block ``(b, g)`` holds, row after row, the patches centred at rows ``−row_pad …`` of the map;
-    rows past them and the ``head``/``tail`` rows are zero. Returns the buffer and the factor
-    ``s`` shaped ``(B·G·block_height, W, 1)`` (zero on the padding rows).
+    rows past them and the ``head``/``tail`` rows are zero.
     """
     windows = _windows(x, kernel_size, per_channel, row_pad)
-    mean, scale = _patch_statistics(x, kernel_size, per_channel, eps, row_pad)
-    b, groups, rows, width = windows.shape[:4]
-    size = windows[0, 0, 0, 0].numel()
-    buffer = x.new_empty(head + b * groups * block_height + tail, width, size)
-    buffer[:head].zero_()
-    buffer[len(buffer) - tail:].zero_()
-    blocks = buffer[head:len(buffer) - tail].view(b, groups, block_height, width, size)
-    blocks[:, :, rows:].zero_()
-    patch_dims = (None,) * (windows.dim() - 4)
-    torch.addcmul(-(mean * scale)[(...,) + patch_dims], windows, scale[(...,) + patch_dims],
-                  out=blocks[:, :, :rows].view(windows.shape))
-    factor = scale.new_zeros(b, groups, block_height, width)
-    factor[:, :, :rows] = scale
-    return buffer, factor.view(-1, width, 1)
+    b, groups, rows, width = mean.shape
+    patch = windows.shape[:-4]
+    buffer = x.new_empty(math.prod(patch), head + b * groups * block_height + tail, width)
+    buffer[:, :head].zero_()
+    buffer[:, buffer.shape[1] - tail:].zero_()
+    blocks = buffer[:, head:buffer.shape[1] - tail].view(-1, b, groups, block_height, width)
+    blocks[:, :, :, rows:].zero_()
+    torch.addcmul(-(mean * scale), windows, scale, out=blocks[:, :, :, :rows].unflatten(0, patch))
+    return buffer
 
 
-def _candidates(g_hat: Tensor, rows: int, band: int) -> Tensor:
-    """``(rows, band, N)`` view: the search window of buffer row ``t`` is buffer rows ``t … t + 2r``,
-    i.e. ``band = (2r + 1)·W`` consecutive patch vectors."""
-    width, size = g_hat.shape[1:]
-    return g_hat.as_strided((rows, band, size), (width * size, size, 1), g_hat.storage_offset())
+def _row_runs(buffer: Tensor, first: int, rows: int, count: int) -> Tensor:
+    """``(rows, N, count·W)`` view of an entry-major buffer: item ``t`` is the ``(N, count·W)``
+    matrix of buffer rows ``first + t … first + t + count − 1``, laid side by side (consecutive rows
+    are consecutive in memory, so this is a strided view, not a copy)."""
+    size, length, width = buffer.shape
+    return buffer.as_strided((rows, size, count * width), (width, length * width, 1),
+                             buffer.storage_offset() + first * width)
 
 
 def _patch_grad_(grad: Tensor, patches: Tensor, scale: Tensor) -> Tensor:
-    """Back through ``P̂ = (P − μ)·s`` when ``G`` has zero mean over the patch:
-    ``∂L/∂P = s (G − ⟨G, P̂⟩ P̂)``, in place on ``grad``."""
-    dot = torch.einsum('...n,...n->...', grad, patches).unsqueeze(-1)
+    """Back through ``P̂ = (P − μ)·s`` when ``G = ∂L/∂P̂`` has zero mean over the patch:
+    ``∂L/∂P = s (G − ⟨G, P̂⟩ P̂)``, in place on ``G``; ``G`` and ``P̂`` ``(rows, N, W)``, ``s``
+    ``(rows, 1, W)``."""
+    dot = (grad * patches).sum(1, keepdim=True)
     return grad.addcmul_(patches, dot, value=-1).mul_(scale)
 
 
 def _fold_patches(patch_grads: Tensor, batch: int, channels: int, kernel_size: int,
                   per_channel: bool, block_height: int) -> Tensor:
-    """Sum patch gradients ``(B·G·block_height, W, N)`` back onto a ``(B, C, block_height, W)`` map
+    """Sum patch gradients ``(B·G·block_height, N, W)`` back onto a ``(B, C, block_height, W)`` map
     (the adjoint of :func:`_windows`)."""
-    k = kernel_size
-    width = patch_grads.shape[1]
+    width = patch_grads.shape[-1]
     groups = channels if per_channel else 1
-    patch_shape = (k, k) if per_channel else (channels, k, k)
-    grads = patch_grads.view(batch, groups, block_height, width, *patch_shape)
-    if per_channel:
-        columns = grads.permute(0, 1, 4, 5, 2, 3)                # (B, C, k, k, H', W)
-    else:
-        columns = grads[:, 0].permute(0, 3, 4, 5, 1, 2)
-    columns = columns.reshape(batch, channels * k * k, block_height * width)
-    return F.fold(columns, (block_height, width), k, padding=k // 2)
+    columns = patch_grads.view(batch, groups, block_height, -1, width).transpose(2, 3)
+    columns = columns.reshape(batch, -1, block_height * width)  # (B, C·k², block_height·W)
+    return F.fold(columns, (block_height, width), kernel_size, padding=kernel_size // 2)
 
 
 def _output_grad_by_g_row(grad: Tensor, rows: int, window: int) -> Tensor:
-    """Re-lay the output gradient ``(B, G, H, W, 2r + 1, W)`` as ``Z (rows, W, (2r + 1)·W)`` with
-    ``Z[t, y', (2r − i)·W + y] = grad[f row s = t − i, y, i, y']``: for g buffer row ``t`` the f rows
+    """Re-lay the output gradient ``(B, G, H, W, 2r + 1, W)`` as ``Z (rows, (2r + 1)·W, W)`` with
+    ``Z[t, (2r − i)·W + y, y'] = grad[f row s = t − i, y, i, y']``: for g buffer row ``t`` the f rows
     ``t − 2r … t`` that see it, in increasing order (zero where ``s`` is a padding row)."""
     b, groups, h, width = grad.shape[:4]
     height = rows // (b * groups)
-    z = grad.new_zeros(rows, width, window * width)
-    s_t, s_y = window * width * width, window * width        # strides of Z's t and y' dims
+    z = grad.new_empty(rows, window * width, width)
+    blocks = z.view(b, groups, height, window, width, width)
+    for i in range(window):                                 # entries with s outside the map
+        blocks[:, :, :i, window - 1 - i].zero_()
+        blocks[:, :, h + i:, window - 1 - i].zero_()
+    s_t = window * width * width                              # stride of Z's t dim
     target = z.as_strided((b, groups, h, width, window, width),
-                          (groups * height * s_t, height * s_t, s_t, 1, s_t - width, s_y),
-                          z.storage_offset() + (window - 1) * width)
+                          (groups * height * s_t, height * s_t, s_t, width, s_t - width * width, 1),
+                          z.storage_offset() + (window - 1) * width * width)
     target.copy_(grad)
     return z
 
 
+def _pair_chunks(f: Tensor, kernel_size: int, row_radius: int, per_channel: bool) -> list[slice]:
+    """Chunks of pairs whose two patch buffers fit the chunk budget (forward and backward agree)."""
+    b, c, h, w = f.shape
+    per_pair = 2 * c * (h + 2 * row_radius) * w * kernel_size ** 2
+    return batch_chunks(b, per_pair)
+
+
 class _NormalizedCrossCorrelation(torch.autograd.Function):
-    """Returns ``(B, G, H, W, 2r + 1, W)``; saves only ``f`` and ``g``."""
+    """Returns ``(B, G, H, W, 2r + 1, W)``. When a gradient is needed, saves ``f``, ``g``, the
+    patches' ``s`` and every chunk's patch buffers (as large as the output together) so that
+    backward does not rebuild them."""
 
     @staticmethod
     def forward(ctx, f: Tensor, g: Tensor, kernel_size: int, row_radius: int, per_channel: bool,
-                eps: float) -> Tensor:
+                eps: float, keep: bool) -> Tensor:
         b, c, h, w = f.shape
         groups = c if per_channel else 1
         height = h + 2 * row_radius                    # rows per (pair, group) block
-        band = (2 * row_radius + 1) * w
-        out = f.new_empty(b, groups, height, w, band)
-        for chunk in batch_chunks(b, 2 * groups * height * w * kernel_size ** 2 * c // groups):
+        window = 2 * row_radius + 1
+        head = 2 * row_radius if keep else 0           # zero f rows before the first block
+        f_mean, f_scale = _patch_statistics(f, kernel_size, per_channel, eps, 0)
+        g_mean, g_scale = _patch_statistics(g, kernel_size, per_channel, eps, row_radius)
+        out = empty_huge_paged(b, groups, height, w, window * w, like=f)
+        patches = []
+        for chunk in _pair_chunks(f, kernel_size, row_radius, per_channel):
             rows = (chunk.stop - chunk.start) * groups * height
-            f_hat, _ = _normalized_patches(f[chunk], kernel_size, per_channel, eps, 0, height)
-            g_hat, _ = _normalized_patches(g[chunk], kernel_size, per_channel, eps, row_radius,
-                                           height, tail=2 * row_radius)
-            torch.bmm(f_hat, _candidates(g_hat, rows, band).transpose(1, 2),
-                      out=out[chunk].view(rows, w, band))
-        ctx.save_for_backward(f, g)
-        ctx.config = (kernel_size, row_radius, per_channel, eps)
-        return out[:, :, :h].unflatten(-1, (2 * row_radius + 1, w))
+            f_hat = _normalized_patches(f[chunk], f_mean[chunk], f_scale[chunk], kernel_size,
+                                        per_channel, 0, height, head=head)
+            g_hat = _normalized_patches(g[chunk], g_mean[chunk], g_scale[chunk], kernel_size,
+                                        per_channel, row_radius, height, tail=2 * row_radius)
+            torch.bmm(_row_runs(f_hat, head, rows, 1).transpose(1, 2),
+                      _row_runs(g_hat, 0, rows, window), out=out[chunk].view(rows, w, -1))
+            if keep:
+                patches += [f_hat, g_hat]
+        if keep:
+            ctx.save_for_backward(f, g, f_scale, g_scale, *patches)
+            ctx.config = (kernel_size, row_radius, per_channel)
+        return out[:, :, :h].unflatten(-1, (window, w))
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor):
-        f, g = ctx.saved_tensors
-        kernel_size, row_radius, per_channel, eps = ctx.config
+        f, g, f_scale, g_scale, *patches = ctx.saved_tensors
+        kernel_size, row_radius, per_channel = ctx.config
         need_f, need_g = ctx.needs_input_grad[:2]
         b, c, h, w = f.shape
         groups = c if per_channel else 1
         height = h + 2 * row_radius
         window = 2 * row_radius + 1
-        band = window * w
+        head = 2 * row_radius
+        # s on the rows of the patch buffers (zero on f's padding rows), (B·G·height, 1, W)
+        f_factor = F.pad(f_scale, (0, 0, 0, 2 * row_radius)).view(-1, 1, w)
+        g_factor = g_scale.view(-1, 1, w)
         grad_f = torch.empty_like(f) if need_f else None
         grad_g = torch.empty_like(g) if need_g else None
-        for chunk in batch_chunks(b, 2 * groups * height * band * w):
+        chunks = _pair_chunks(f, kernel_size, row_radius, per_channel)
+        for chunk, f_hat, g_hat in zip(chunks, patches[::2], patches[1::2]):
             pairs = chunk.stop - chunk.start
             rows = pairs * groups * height
+            chunk_rows = slice(chunk.start * groups * height, chunk.stop * groups * height)
             fold = dict(batch=pairs, channels=c, kernel_size=kernel_size,
                         per_channel=per_channel, block_height=height)
-            head = 2 * row_radius if need_g else 0     # zero f rows before the first block
-            f_buffer, f_scale = _normalized_patches(f[chunk], kernel_size, per_channel, eps, 0,
-                                                    height, head=head)
-            f_hat = f_buffer[head:]
-            g_hat, g_scale = _normalized_patches(g[chunk], kernel_size, per_channel, eps,
-                                                 row_radius, height, tail=2 * row_radius)
-            if need_f:
-                grad_out = grad.new_zeros(pairs, groups, height, w, window, w)
-                grad_out[:, :, :h] = grad[chunk]
-                grad_f_hat = torch.bmm(grad_out.view(rows, w, band), _candidates(g_hat, rows, band))
-                grad_f_hat = _patch_grad_(grad_f_hat, f_hat, f_scale)
+            grad_chunk = grad[chunk]
+            if need_f:                                 # ∂L/∂P̂ = Σ_j grad_j Q̂_j over the window
+                grad_out = grad.new_empty(pairs, groups, height, w, window * w)
+                grad_out[:, :, h:].zero_()
+                grad_out[:, :, :h] = grad_chunk.flatten(-2)
+                grad_chunk = grad_out[:, :, :h].unflatten(-1, (window, w))   # now in cache
+                grad_f_hat = torch.bmm(_row_runs(g_hat, 0, rows, window),
+                                       grad_out.view(rows, w, -1).transpose(1, 2))
+                grad_f_hat = _patch_grad_(grad_f_hat, _row_runs(f_hat, head, rows, 1),
+                                          f_factor[chunk_rows])
                 grad_f[chunk] = _fold_patches(grad_f_hat, **fold)[:, :, :h]
-            if need_g:
-                f_rows = f_buffer.as_strided((rows, band, f_buffer.shape[2]),
-                                             (w * f_buffer.shape[2], f_buffer.shape[2], 1),
-                                             f_buffer.storage_offset())
-                grad_g_hat = torch.bmm(_output_grad_by_g_row(grad[chunk], rows, window), f_rows)
-                grad_g_hat = _patch_grad_(grad_g_hat, g_hat[:rows], g_scale)
+            if need_g:                                 # g row t is seen by f rows t − 2r … t
+                grad_g_hat = torch.bmm(_row_runs(f_hat, 0, rows, window),
+                                       _output_grad_by_g_row(grad_chunk, rows, window))
+                grad_g_hat = _patch_grad_(grad_g_hat, _row_runs(g_hat, 0, rows, 1),
+                                          g_factor[chunk_rows])
                 grad_g[chunk] = _fold_patches(grad_g_hat, **fold)[:, :, row_radius:row_radius + h]
-        return grad_f, grad_g, None, None, None, None
+        return grad_f, grad_g, None, None, None, None, None
 
 
 def normalized_cross_correlation(f: Tensor, g: Tensor, kernel_size: int = 5, row_radius: int = 2,
@@ -237,7 +271,8 @@ def normalized_cross_correlation(f: Tensor, g: Tensor, kernel_size: int = 5, row
     if kernel_size ** 2 * (1 if per_channel else f.shape[1]) < 2:
         raise ValueError('a patch needs at least 2 entries: use kernel_size >= 3, or '
                          'per_channel=False with several channels')
-    return _NormalizedCrossCorrelation.apply(f, g, kernel_size, row_radius, per_channel, eps)
+    keep = torch.is_grad_enabled() and (f.requires_grad or g.requires_grad)   # for backward
+    return _NormalizedCrossCorrelation.apply(f, g, kernel_size, row_radius, per_channel, eps, keep)
 
 
 class NormalizedCrossCorrelation(nn.Module):
