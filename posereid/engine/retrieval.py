@@ -21,6 +21,10 @@ import torch
 
 from posereid.evaluation import compute_distance_matrix
 
+#: Pairs per ``verify`` call. The NCC matching layer holds 2.2 MB of correlations per pair of
+#: 25 × 37 × 12 maps; on a 2-core CPU 128 pairs (280 MB) run 2.4 × faster per pair than 1024.
+PAIR_BATCH_SIZE = 128
+
 
 @dataclass
 class Ranking:
@@ -32,7 +36,7 @@ class Ranking:
 
 def verification_log_odds(model, query_feats: dict, gallery_feats: dict,
                           q_index: torch.Tensor, g_index: torch.Tensor,
-                          batch_size: int = 1024) -> torch.Tensor:
+                          batch_size: int = PAIR_BATCH_SIZE) -> torch.Tensor:
     """``s = z_same - z_different`` of ``model.verify`` for the pairs ``(q_index[p], g_index[p])``.
 
     Args:
@@ -54,7 +58,7 @@ def verification_log_odds(model, query_feats: dict, gallery_feats: dict,
 
 def two_stage_ranking(model, query_emb: torch.Tensor, gallery_emb: torch.Tensor,
                       query_feats: dict, gallery_feats: dict, top_k: int = 100,
-                      batch_size: int = 1024, metric: str = 'euclidean') -> Ranking:
+                      batch_size: int = PAIR_BATCH_SIZE, metric: str = 'euclidean') -> Ranking:
     """Embedding shortlist of ``top_k`` per query re-scored by ``model.verify`` (see module doc).
 
     Args:
@@ -78,7 +82,7 @@ def two_stage_ranking(model, query_emb: torch.Tensor, gallery_emb: torch.Tensor,
 
 
 def all_pairs_ranking(model, query_feats: dict, gallery_feats: dict,
-                      batch_size: int = 1024) -> Ranking:
+                      batch_size: int = PAIR_BATCH_SIZE) -> Ranking:
     """Every (query, gallery) pair scored by ``model.verify``: distance ``-s``; ``Q · G``
     pair passes."""
     num_query = len(next(iter(query_feats.values())))

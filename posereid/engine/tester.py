@@ -34,7 +34,7 @@ from posereid.visualization.pair_gallery import draw_pair_gallery, pair_outcome_
 from posereid.visualization.ranked_list import draw_ranked_lists
 
 from .features import ExtractedFeatures, extract_features
-from .retrieval import two_stage_ranking, verification_log_odds
+from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking, verification_log_odds
 from .runner import default_heatmap_cache, load_config, select_device, source_name
 
 RANKS = (1, 5, 10)
@@ -135,7 +135,7 @@ def rank_metrics(distmat, query: ExtractedFeatures, gallery: ExtractedFeatures,
 
 def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k: int = 100,
                      out_dir: str | os.PathLike | None = None, num_ranked_lists: int = 8,
-                     batch_size: int = 1024) -> dict:
+                     batch_size: int = PAIR_BATCH_SIZE) -> dict:
     """All metrics of ``model`` on one dataset (see the module doc); pictures in ``out_dir``."""
     loader = build_test_dataloader(cfg, dataset_name)
     features = extract_features(model, loader, pair_features=True)
@@ -243,6 +243,6 @@ def test(config, checkpoint, datasets: list[str] | None = None,
     for name in datasets or [source_name(cfg.test_dataloader.dataset.source)]:
         results[name] = evaluate_dataset(model, cfg, name, top_k,
                                          out_dir / name if pictures else None,
-                                         batch_size=retrieval.get('batch_size', 1024))
+                                         batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE))
     atomic_save_json(results, out_dir / 'results.json')
     return results

@@ -9,7 +9,7 @@ from mmengine.runner import ValLoop
 from posereid.registry import LOOPS
 
 from .features import ExtractedFeatures, unwrap_model
-from .retrieval import two_stage_ranking
+from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking
 from .tester import RANKS, rank_metrics
 
 
@@ -28,7 +28,7 @@ class TwoStageValLoop(ValLoop):
     """
 
     def __init__(self, runner, dataloader, evaluator, top_k: int = 100,
-                 batch_size: int = 1024, fp16: bool = False) -> None:
+                 batch_size: int = PAIR_BATCH_SIZE, fp16: bool = False) -> None:
         super().__init__(runner, dataloader, evaluator, fp16)
         self.top_k, self.batch_size = top_k, batch_size
         self._samples: list[dict] = []
