@@ -169,9 +169,9 @@ def _pair_chunks(f: Tensor, kernel_size: int, row_radius: int, per_channel: bool
 
 
 class _NormalizedCrossCorrelation(torch.autograd.Function):
-    """Returns ``(B, G, H, W, 2r + 1, W)``. When a gradient is needed, saves ``f``, ``g``, the
-    patches' ``s`` and every chunk's patch buffers (as large as the output together) so that
-    backward does not rebuild them."""
+    """Returns ``(B, G, H, W, 2r + 1, W)``. When a gradient is needed, saves ``f`` (for its
+    shape), the patches' ``s`` and every chunk's patch buffers (as large as the output together)
+    so that backward does not rebuild them."""
 
     @staticmethod
     def forward(ctx, f: Tensor, g: Tensor, kernel_size: int, row_radius: int, per_channel: bool,
@@ -196,14 +196,14 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
             if keep:
                 patches += [f_hat, g_hat]
         if keep:
-            ctx.save_for_backward(f, g, f_scale, g_scale, *patches)
+            ctx.save_for_backward(f, f_scale, g_scale, *patches)
             ctx.config = (kernel_size, row_radius, per_channel)
         return out[:, :, :h].unflatten(-1, (window, w))
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor):
-        f, g, f_scale, g_scale, *patches = ctx.saved_tensors
+        f, f_scale, g_scale, *patches = ctx.saved_tensors
         kernel_size, row_radius, per_channel = ctx.config
         need_f, need_g = ctx.needs_input_grad[:2]
         b, c, h, w = f.shape
@@ -215,7 +215,7 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
         f_factor = F.pad(f_scale, (0, 0, 0, 2 * row_radius)).view(-1, 1, w)
         g_factor = g_scale.view(-1, 1, w)
         grad_f = torch.empty_like(f) if need_f else None
-        grad_g = torch.empty_like(g) if need_g else None
+        grad_g = torch.empty_like(f) if need_g else None
         chunks = _pair_chunks(f, kernel_size, row_radius, per_channel)
         for chunk, f_hat, g_hat in zip(chunks, patches[::2], patches[1::2]):
             pairs = chunk.stop - chunk.start
