@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from posereid.utils import memory
 from posereid.utils.memory import empty_huge_paged
 
 THP = Path('/sys/kernel/mm/transparent_hugepage/enabled')
@@ -33,8 +34,20 @@ def test_it_is_an_empty_tensor_like_new_empty(shape):
 
 @pytest.mark.skipif(not sys.platform.startswith('linux') or not THP.exists(),
                     reason='transparent huge pages are a Linux feature')
-def test_large_cpu_tensors_are_advised_for_huge_pages_and_small_ones_are_not():
+def test_large_cpu_tensors_are_advised_for_huge_pages():
     large = empty_huge_paged(8 << 20, like=torch.zeros(1))          # 32 MiB
     assert 'hg' in vm_flags_at(large.data_ptr() + (16 << 20))
-    small = empty_huge_paged(1 << 10, like=torch.zeros(1))          # 4 KiB, left alone
-    assert 'hg' not in vm_flags_at(small.data_ptr())
+
+
+def test_only_whole_huge_pages_inside_large_cpu_tensors_are_advised(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, '_madvise', lambda start, size, advice: calls.append(
+        (start, size, advice)) or 0)
+    empty_huge_paged(1 << 10, like=torch.zeros(1))                   # 4 KiB: left alone
+    assert calls == []
+    large = empty_huge_paged(3, 5 << 20, like=torch.zeros(1))        # 60 MiB
+    [(start, size, advice)] = calls
+    huge = 2 << 20
+    assert advice == 14 and start % huge == 0 and size % huge == 0
+    assert large.data_ptr() <= start < large.data_ptr() + huge
+    assert start + size <= large.data_ptr() + 60 * (1 << 20) < start + size + huge
