@@ -142,17 +142,28 @@ def _fold_patches(patch_grads: Tensor, batch: int, channels: int, kernel_size: i
     return F.fold(columns, (block_height, width), kernel_size, padding=kernel_size // 2)
 
 
-def _output_grad_by_g_row(grad: Tensor, rows: int, window: int) -> Tensor:
-    """Re-lay the output gradient ``(B, G, H, W, 2r + 1, W)`` as ``Z (rows, (2r + 1)·W, W)`` with
-    ``Z[t, (2r − i)·W + y, y'] = grad[f row s = t − i, y, i, y']``: for g buffer row ``t`` the f rows
-    ``t − 2r … t`` that see it, in increasing order (zero where ``s`` is a padding row)."""
-    b, groups, h, width = grad.shape[:4]
-    height = rows // (b * groups)
-    z = grad.new_empty(rows, window * width, width)
-    blocks = z.view(b, groups, height, window, width, width)
-    for i in range(window):                                 # entries with s outside the map
+def _gradient_by_g_row_buffer(like: Tensor, pairs: int, groups: int, h: int,
+                              window: int) -> Tensor:
+    """Buffer for :func:`_output_grad_by_g_row_` of up to ``pairs`` pairs, ``(rows, (2r + 1)·W, W)``,
+    with its entries that no output feeds (``s`` outside the map) zeroed once."""
+    width = like.shape[-1]
+    height = h + window - 1
+    z = like.new_empty(pairs * groups * height, window * width, width)
+    blocks = z.view(pairs, groups, height, window, width, width)
+    for i in range(window):
         blocks[:, :, :i, window - 1 - i].zero_()
         blocks[:, :, h + i:, window - 1 - i].zero_()
+    return z
+
+
+def _output_grad_by_g_row_(z: Tensor, grad: Tensor) -> Tensor:
+    """Re-lay the output gradient ``(B, G, H, W, 2r + 1, W)`` into ``z`` (the first ``B`` pairs of
+    a :func:`_gradient_by_g_row_buffer`) as ``Z (rows, (2r + 1)·W, W)`` with
+    ``Z[t, (2r − i)·W + y, y'] = grad[f row s = t − i, y, i, y']``: for g buffer row ``t`` the f rows
+    ``t − 2r … t`` that see it, in increasing order (zero where ``s`` is a padding row)."""
+    b, groups, h, width, window = grad.shape[:5]
+    height = h + window - 1
+    z = z[:b * groups * height]
     s_t = window * width * width                              # stride of Z's t dim
     target = z.as_strided((b, groups, h, width, window, width),
                           (groups * height * s_t, height * s_t, s_t, width, s_t - width * width, 1),
@@ -217,6 +228,12 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
         grad_f = torch.empty_like(f) if need_f else None
         grad_g = torch.empty_like(f) if need_g else None
         chunks = _pair_chunks(f, kernel_size, row_radius, per_channel)
+        most = chunks[0].stop                          # pairs in the largest chunk
+        if need_f:                                     # the output gradient in buffer rows
+            grad_rows = grad.new_empty(most, groups, height, w, window * w)
+            grad_rows[:, :, h:].zero_()
+        if need_g:
+            grad_by_g_row = _gradient_by_g_row_buffer(grad, most, groups, h, window)
         for chunk, f_hat, g_hat in zip(chunks, patches[::2], patches[1::2]):
             pairs = chunk.stop - chunk.start
             rows = pairs * groups * height
@@ -225,8 +242,7 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
                         per_channel=per_channel, block_height=height)
             grad_chunk = grad[chunk]
             if need_f:                                 # ∂L/∂P̂ = Σ_j grad_j Q̂_j over the window
-                grad_out = grad.new_empty(pairs, groups, height, w, window * w)
-                grad_out[:, :, h:].zero_()
+                grad_out = grad_rows[:pairs]
                 grad_out[:, :, :h] = grad_chunk.flatten(-2)
                 grad_chunk = grad_out[:, :, :h].unflatten(-1, (window, w))   # now in cache
                 grad_f_hat = torch.bmm(_row_runs(g_hat, 0, rows, window),
@@ -236,7 +252,7 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
                 grad_f[chunk] = _fold_patches(grad_f_hat, **fold)[:, :, :h]
             if need_g:                                 # g row t is seen by f rows t − 2r … t
                 grad_g_hat = torch.bmm(_row_runs(f_hat, 0, rows, window),
-                                       _output_grad_by_g_row(grad_chunk, rows, window))
+                                       _output_grad_by_g_row_(grad_by_g_row, grad_chunk))
                 grad_g_hat = _patch_grad_(grad_g_hat, _row_runs(g_hat, 0, rows, 1),
                                           g_factor[chunk_rows])
                 grad_g[chunk] = _fold_patches(grad_g_hat, **fold)[:, :, row_radius:row_radius + h]
