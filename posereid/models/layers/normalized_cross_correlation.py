@@ -92,25 +92,32 @@ def _patch_statistics(x: Tensor, kernel_size: int, per_channel: bool, eps: float
     return mean, scale
 
 
-def _normalized_patches(x: Tensor, mean: Tensor, scale: Tensor, kernel_size: int,
-                        per_channel: bool, row_pad: int, block_height: int, head: int = 0,
-                        tail: int = 0) -> Tensor:
-    """Normalised patches ``P̂ = (P − μ)·s`` of ``x``, entry-major: a
-    ``(N, head + B·G·block_height + tail, W)`` buffer; ``buffer[n, head + t]`` holds entry ``n``
-    of the patches of buffer row ``t``. ``mean`` and ``scale`` are from :func:`_patch_statistics`.
-
-    Block ``(b, g)`` holds, row after row, the patches centred at rows ``−row_pad …`` of the map;
-    rows past them and the ``head``/``tail`` rows are zero.
-    """
-    windows = _windows(x, kernel_size, per_channel, row_pad)
-    b, groups, rows, width = mean.shape
-    patch = windows.shape[:-4]
-    buffer = x.new_empty(math.prod(patch), head + b * groups * block_height + tail, width)
+def _patch_buffer(like: Tensor, size: int, blocks: int, block_height: int, rows: int,
+                  head: int = 0, tail: int = 0) -> Tensor:
+    """An entry-major ``(N, head + blocks·block_height + tail, W)`` patch buffer whose padding rows
+    (``head``, ``tail`` and each block's rows from ``rows`` on) are zero; :func:`_fill_patches_`
+    writes the rest."""
+    width = like.shape[-1]
+    buffer = like.new_empty(size, head + blocks * block_height + tail, width)
     buffer[:, :head].zero_()
     buffer[:, buffer.shape[1] - tail:].zero_()
-    blocks = buffer[:, head:buffer.shape[1] - tail].view(-1, b, groups, block_height, width)
-    blocks[:, :, :, rows:].zero_()
-    torch.addcmul(-(mean * scale), windows, scale, out=blocks[:, :, :, :rows].unflatten(0, patch))
+    buffer[:, head:buffer.shape[1] - tail].view(size, blocks, block_height, width)[:, :, rows:].zero_()
+    return buffer
+
+
+def _fill_patches_(buffer: Tensor, x: Tensor, mean: Tensor, scale: Tensor, kernel_size: int,
+                   per_channel: bool, row_pad: int, block_height: int, head: int = 0) -> Tensor:
+    """Write the normalised patches ``P̂ = (P − μ)·s`` of ``x`` into an entry-major buffer of
+    :func:`_patch_buffer` (or a view of its first blocks): ``buffer[n, head + t]`` holds entry
+    ``n`` of the patches of buffer row ``t``. Block ``(b, g)`` holds, row after row, the patches
+    centred at rows ``−row_pad …`` of the map. ``mean`` and ``scale`` are from
+    :func:`_patch_statistics`."""
+    windows = _windows(x, kernel_size, per_channel, row_pad)
+    b, groups, rows, width = mean.shape
+    blocks = buffer[:, head:head + b * groups * block_height].view(-1, b, groups, block_height,
+                                                                   width)
+    torch.addcmul(-(mean * scale), windows, scale,
+                  out=blocks[:, :, :, :rows].unflatten(0, windows.shape[:-4]))
     return buffer
 
 
@@ -118,8 +125,8 @@ def _row_runs(buffer: Tensor, first: int, rows: int, count: int) -> Tensor:
     """``(rows, N, count·W)`` view of an entry-major buffer: item ``t`` is the ``(N, count·W)``
     matrix of buffer rows ``first + t … first + t + count − 1``, laid side by side (consecutive rows
     are consecutive in memory, so this is a strided view, not a copy)."""
-    size, length, width = buffer.shape
-    return buffer.as_strided((rows, size, count * width), (width, length * width, 1),
+    size, width = buffer.shape[0], buffer.shape[2]
+    return buffer.as_strided((rows, size, count * width), (width, buffer.stride(0), 1),
                              buffer.storage_offset() + first * width)
 
 
@@ -195,13 +202,26 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
         f_mean, f_scale = _patch_statistics(f, kernel_size, per_channel, eps, 0)
         g_mean, g_scale = _patch_statistics(g, kernel_size, per_channel, eps, row_radius)
         out = empty_huge_paged(b, groups, height, w, window * w, like=f)
+        chunks = _pair_chunks(f, kernel_size, row_radius, per_channel)
+        size = kernel_size ** 2 * c // groups                  # entries of a patch
+
+        def buffers(pairs: int) -> tuple[Tensor, Tensor]:
+            blocks = pairs * groups
+            return (_patch_buffer(f, size, blocks, height, h, head=head),
+                    _patch_buffer(f, size, blocks, height, height, tail=2 * row_radius))
+
+        if not keep:                                   # one pair of buffers, reused by every chunk
+            scratch = buffers(chunks[0].stop)
         patches = []
-        for chunk in _pair_chunks(f, kernel_size, row_radius, per_channel):
-            rows = (chunk.stop - chunk.start) * groups * height
-            f_hat = _normalized_patches(f[chunk], f_mean[chunk], f_scale[chunk], kernel_size,
-                                        per_channel, 0, height, head=head)
-            g_hat = _normalized_patches(g[chunk], g_mean[chunk], g_scale[chunk], kernel_size,
-                                        per_channel, row_radius, height, tail=2 * row_radius)
+        for chunk in chunks:
+            pairs = chunk.stop - chunk.start
+            rows = pairs * groups * height
+            f_hat, g_hat = buffers(pairs) if keep else (
+                buffer[:, :head + rows + tail] for buffer, tail in zip(scratch, (0, 2 * row_radius)))
+            _fill_patches_(f_hat, f[chunk], f_mean[chunk], f_scale[chunk], kernel_size,
+                           per_channel, 0, height, head=head)
+            _fill_patches_(g_hat, g[chunk], g_mean[chunk], g_scale[chunk], kernel_size,
+                           per_channel, row_radius, height)
             torch.bmm(_row_runs(f_hat, head, rows, 1).transpose(1, 2),
                       _row_runs(g_hat, 0, rows, window), out=out[chunk].view(rows, w, -1))
             if keep:
