@@ -216,8 +216,10 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
         for chunk in chunks:
             pairs = chunk.stop - chunk.start
             rows = pairs * groups * height
-            f_hat, g_hat = buffers(pairs) if keep else (
-                buffer[:, :head + rows + tail] for buffer, tail in zip(scratch, (0, 2 * row_radius)))
+            if keep:
+                f_hat, g_hat = buffers(pairs)
+            else:                                      # the first blocks of the shared buffers
+                f_hat, g_hat = scratch[0][:, :rows], scratch[1][:, :rows + 2 * row_radius]
             _fill_patches_(f_hat, f[chunk], f_mean[chunk], f_scale[chunk], kernel_size,
                            per_channel, 0, height, head=head)
             _fill_patches_(g_hat, g[chunk], g_mean[chunk], g_scale[chunk], kernel_size,
