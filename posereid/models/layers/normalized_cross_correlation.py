@@ -69,8 +69,8 @@ def _windows(x: Tensor, kernel_size: int, per_channel: bool, row_pad: int) -> Te
 
 
 def _box_sum(x: Tensor, kernel_size: int) -> Tensor:
-    """``k × k`` sums of ``(..., H, W)`` maps over zero padding, same size: entry ``(x, y)`` sums the
-    window centred there (separable)."""
+    """``k × k`` sums of ``(..., H, W)`` maps over zero padding, same size: entry ``(x, y)`` sums
+    the window centred there (separable)."""
     p = kernel_size // 2
     padded = F.pad(x, (p, p, p, p))
     return padded.unfold(-2, kernel_size, 1).sum(-1).unfold(-1, kernel_size, 1).sum(-1)
@@ -101,7 +101,8 @@ def _patch_buffer(like: Tensor, size: int, blocks: int, block_height: int, rows:
     buffer = like.new_empty(size, head + blocks * block_height + tail, width)
     buffer[:, :head].zero_()
     buffer[:, buffer.shape[1] - tail:].zero_()
-    buffer[:, head:buffer.shape[1] - tail].view(size, blocks, block_height, width)[:, :, rows:].zero_()
+    body = buffer[:, head:buffer.shape[1] - tail].view(size, blocks, block_height, width)
+    body[:, :, rows:].zero_()
     return buffer
 
 
@@ -151,8 +152,9 @@ def _fold_patches(patch_grads: Tensor, batch: int, channels: int, kernel_size: i
 
 def _gradient_by_g_row_buffer(like: Tensor, pairs: int, groups: int, h: int,
                               window: int) -> Tensor:
-    """Buffer for :func:`_output_grad_by_g_row_` of up to ``pairs`` pairs, ``(rows, (2r + 1)·W, W)``,
-    with its entries that no output feeds (``s`` outside the map) zeroed once."""
+    """Buffer for :func:`_output_grad_by_g_row_` of up to ``pairs`` pairs,
+    ``(rows, (2r + 1)·W, W)``, with its entries that no output feeds (``s`` outside the map)
+    zeroed once."""
     width = like.shape[-1]
     height = h + window - 1
     z = like.new_empty(pairs * groups * height, window * width, width)
@@ -166,8 +168,8 @@ def _gradient_by_g_row_buffer(like: Tensor, pairs: int, groups: int, h: int,
 def _output_grad_by_g_row_(z: Tensor, grad: Tensor) -> Tensor:
     """Re-lay the output gradient ``(B, G, H, W, 2r + 1, W)`` into ``z`` (the first ``B`` pairs of
     a :func:`_gradient_by_g_row_buffer`) as ``Z (rows, (2r + 1)·W, W)`` with
-    ``Z[t, (2r − i)·W + y, y'] = grad[f row s = t − i, y, i, y']``: for g buffer row ``t`` the f rows
-    ``t − 2r … t`` that see it, in increasing order (zero where ``s`` is a padding row)."""
+    ``Z[t, (2r − i)·W + y, y'] = grad[f row s = t − i, y, i, y']``: for g buffer row ``t`` the
+    f rows ``t − 2r … t`` that see it, in increasing order (zero where ``s`` is a padding row)."""
     b, groups, h, width, window = grad.shape[:5]
     height = h + window - 1
     z = z[:b * groups * height]
