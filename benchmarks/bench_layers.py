@@ -1,6 +1,6 @@
 """Speed of the matching layers against loop references written as public implementations do.
 
-    python benchmarks/bench_layers.py [--json PATH] [--repeats 5] [--threads 2]
+    python benchmarks/bench_layers.py [--json PATH] [--repeats 5] [--warmup 3] [--threads 2]
 
 CPU, fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature maps, k = 5.
 
@@ -12,10 +12,12 @@ CPU, fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature m
 * NCC: per-pair forward against a reference looping over channels, positions and search-window rows
   (one pair, it is slow); ours on the batch, forward and forward + backward.
 
-Every figure is the median of ``--repeats`` runs after a warm-up; both sides use the same thread
-count. The machine load (1-minute average) is recorded before and after: numbers taken while other
-jobs run are noisy, and with more threads than idle cores OpenMP threads wait on each other
-(compare with ``--threads 1``).
+Every figure is the median of ``--repeats`` runs after ``--warmup`` seconds of untimed runs of the
+same function; both sides use the same thread count. The warm-up is long because the first few
+NCC calls of a process are up to twice as slow: Linux is still assembling the huge pages its
+output asks for (:mod:`posereid.utils.memory`). The machine load (1-minute average) is recorded
+before and after: numbers taken while other jobs run are noisy, and with more threads than idle
+cores OpenMP threads wait on each other (compare with ``--threads 1``).
 """
 from __future__ import annotations
 
@@ -40,8 +42,13 @@ B, C, H, W, K = 32, 25, 37, 12, 5
 ROW_RADIUS, EPS = 2, 1e-2
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()                                                    # warm-up
+def median_ms(fn, repeats: int, warmup: float) -> float:
+    """Median of ``repeats`` timed calls after calling ``fn`` for ``warmup`` seconds (at least
+    once)."""
+    end = time.perf_counter() + warmup
+    fn()
+    while time.perf_counter() < end:
+        fn()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -100,7 +107,7 @@ def ncc_loop_one_pair(f, g, k=K, r=ROW_RADIUS):
     return out
 
 
-def bench_nd(repeats: int) -> dict:
+def bench_nd(repeats: int, warmup: float) -> dict:
     torch.manual_seed(0)
     f = torch.randn(B, C, H, W, requires_grad=True)
     g = torch.randn(B, C, H, W, requires_grad=True)
@@ -119,34 +126,35 @@ def bench_nd(repeats: int) -> dict:
             module(f, g).backward(grad)
         return step
 
-    reference_ms = median_ms(train_step(reference), repeats)
-    ours_ms = median_ms(train_step(ours), repeats)
+    reference_ms = median_ms(train_step(reference), repeats, warmup)
+    ours_ms = median_ms(train_step(ours), repeats, warmup)
     with torch.no_grad():
-        forward_ms = median_ms(lambda: ours(f, g), repeats)
+        forward_ms = median_ms(lambda: ours(f, g), repeats, warmup)
     output = torch.randn(2 * B * C * K * H * K * W)
-    copy_ms = median_ms(lambda: torch.empty_like(output).copy_(output), repeats)
+    copy_ms = median_ms(lambda: torch.empty_like(output).copy_(output), repeats, warmup)
     return dict(nd_reference_train_ms=reference_ms, nd_train_ms=ours_ms,
                 nd_speedup=reference_ms / ours_ms, nd_ms_per_pair=ours_ms / B,
                 nd_forward_ms=forward_ms, nd_copy_floor_ms=copy_ms,
                 nd_floor_ratio=forward_ms / copy_ms, nd_max_abs_diff=max_abs_diff)
 
 
-def bench_ncc(repeats: int) -> dict:
+def bench_ncc(repeats: int, warmup: float) -> dict:
     torch.manual_seed(0)
     f = torch.randn(B, C, H, W, requires_grad=True)
     g = torch.randn(B, C, H, W, requires_grad=True)
     with torch.no_grad():
-        reference_ms = median_ms(lambda: ncc_loop_one_pair(f[0], g[0]), repeats)
+        reference_ms = median_ms(lambda: ncc_loop_one_pair(f[0], g[0]), repeats, warmup)
         ours = normalized_cross_correlation(f, g, K, ROW_RADIUS)
         max_abs_diff = (ours[0] - ncc_loop_one_pair(f[0], g[0])).abs().max().item()
-        forward_ms = median_ms(lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS), repeats)
+        forward_ms = median_ms(lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS), repeats,
+                               warmup)
     grad = torch.randn_like(ours)
 
     def train_step():
         f.grad = g.grad = None
         normalized_cross_correlation(f, g, K, ROW_RADIUS).backward(grad)
 
-    train_ms = median_ms(train_step, repeats)
+    train_ms = median_ms(train_step, repeats, warmup)
     return dict(ncc_reference_ms_per_pair=reference_ms, ncc_ms_per_pair=forward_ms / B,
                 ncc_train_ms_per_pair=train_ms / B, ncc_speedup=reference_ms / (forward_ms / B),
                 ncc_max_abs_diff=max_abs_diff)
@@ -157,13 +165,18 @@ def main() -> int:
     parser.add_argument('--json', type=Path, help='write the figures here')
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--warmup', type=float, default=3.0,
+                        help='seconds each timed function runs before it is timed')
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error('--repeats must be >= 1')
+    if args.warmup < 0:
+        parser.error('--warmup must be >= 0 seconds')
     torch.set_num_threads(args.threads)
-    figures = dict(threads=args.threads, repeats=args.repeats, load_before=os.getloadavg()[0])
-    figures.update(bench_nd(args.repeats))
-    figures.update(bench_ncc(args.repeats))
+    figures = dict(threads=args.threads, repeats=args.repeats, warmup_seconds=args.warmup,
+                   load_before=os.getloadavg()[0])
+    figures.update(bench_nd(args.repeats, args.warmup))
+    figures.update(bench_ncc(args.repeats, args.warmup))
     figures['load_after'] = os.getloadavg()[0]
     width = max(map(len, figures))
     for key, value in figures.items():

@@ -59,11 +59,12 @@ def test_a_map_correlates_fully_with_itself_at_the_same_place():
 
 
 @pytest.mark.parametrize('per_channel', [True, False])
-def test_ncc_passes_gradcheck_in_float64(per_channel):
+@pytest.mark.parametrize('k, r', [(3, 0), (3, 1), (5, 2)])
+def test_ncc_passes_gradcheck_in_float64(per_channel, k, r):
     f, g = pair(2, 2, 4, 3)
     f.requires_grad_(), g.requires_grad_()
     assert torch.autograd.gradcheck(
-        lambda a, b: normalized_cross_correlation(a, b, 3, 1, per_channel), (f, g), fast_mode=True)
+        lambda a, b: normalized_cross_correlation(a, b, k, r, per_channel), (f, g), fast_mode=True)
 
 
 @pytest.mark.parametrize('which', [0, 1])

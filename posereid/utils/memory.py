@@ -4,10 +4,12 @@ The first write to a fresh multi-megabyte CPU tensor maps its memory from the OS
 at a time; here that costs about 0.3 ms per MB, so allocating the 71 MB output of the NCC layer
 (B = 32 pairs) took about as long as computing it. Asking Linux to back the block with 2 MiB
 pages (``madvise(MADV_HUGEPAGE)``; honoured when ``/sys/kernel/mm/transparent_hugepage/enabled``
-is ``always`` or ``madvise``) halves it (79 MB: 27 → 14 ms here; the first such allocation of a
-process can take longer while the kernel assembles huge pages). PyTorch can do this for every
-allocation of a process (``THP_MEM_ALLOC_ENABLE=1``); :func:`empty_huge_paged` does it only for
-the tensors that ask. Elsewhere (other systems, CUDA, small tensors) it is ``new_empty``.
+is ``always`` or ``madvise``) halves it (79 MB: 27 → 14 ms here). Until the kernel has assembled
+enough huge pages, the first allocations of a process cost more, not less: here the first 3 to 9
+training steps of the NCC layer spend about 0.2 s each in the kernel, then settle. PyTorch can
+do this for every allocation of a process (``THP_MEM_ALLOC_ENABLE=1``); :func:`empty_huge_paged`
+does it only for the tensors that ask. Elsewhere (other systems, CUDA, small tensors) it is
+``new_empty``.
 """
 from __future__ import annotations
 

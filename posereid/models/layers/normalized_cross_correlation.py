@@ -42,6 +42,9 @@ NCC is the dot product ``⟨P̂, Q̂⟩``.
   row layout. ``∂L/∂Q̂`` sums over the ``2r + 1`` rows of ``f`` that see a row of ``g``: that
   (cache-resident) copy is copied again, along anti-diagonals, into a layout where those rows are
   consecutive, so it is one more batched product.
+* Patch gradients go back onto the maps (the adjoint of taking windows) as two small products
+  with 0/1 matrices, along the width and then along the rows: on maps 12 wide ``F.fold`` took
+  four times as long.
 """
 from __future__ import annotations
 
@@ -139,15 +142,39 @@ def _patch_grad_(grad: Tensor, patches: Tensor, scale: Tensor) -> Tensor:
     return grad.addcmul_(patches, dot, value=-1).mul_(scale)
 
 
-def _fold_patches(patch_grads: Tensor, batch: int, channels: int, kernel_size: int,
-                  per_channel: bool, block_height: int) -> Tensor:
-    """Sum patch gradients ``(B·G·block_height, N, W)`` back onto a ``(B, C, block_height, W)`` map
-    (the adjoint of :func:`_windows`)."""
-    width = patch_grads.shape[-1]
-    groups = channels if per_channel else 1
-    columns = patch_grads.view(batch, groups, block_height, -1, width).transpose(2, 3)
-    columns = columns.reshape(batch, -1, block_height * width)  # (B, C·k², block_height·W)
-    return F.fold(columns, (block_height, width), kernel_size, padding=kernel_size // 2)
+def _fold_matrices(like: Tensor, kernel_size: int, block_height: int, h: int,
+                   first_row: int) -> tuple[Tensor, Tensor]:
+    """0/1 matrices of :func:`_fold_patches_`: along the width ``(k·W, W)``, entry
+    ``(b·W + y, v)`` is 1 where ``v = y + b − p``; along the rows ``(H, block_height·k)``, entry
+    ``(u, t·k + a)`` is 1 where ``u = t − first_row + a − p`` (``p = k // 2``; buffer row ``t``
+    holds the patches centred at map row ``t − first_row``)."""
+    p = kernel_size // 2
+    width = like.shape[-1]
+    offsets = torch.arange(kernel_size, device=like.device) - p
+    y, u = torch.arange(width, device=like.device), torch.arange(h, device=like.device)
+    t = torch.arange(block_height, device=like.device) - first_row
+    across_width = y.view(1, -1, 1) + offsets.view(-1, 1, 1) == y.view(1, 1, -1)
+    along_rows = t.view(1, -1, 1) + offsets.view(1, 1, -1) == u.view(-1, 1, 1)
+    return (across_width.to(like.dtype).view(-1, width),
+            along_rows.to(like.dtype).view(h, -1))
+
+
+def _fold_patches_(out: Tensor, patch_grads: Tensor, across_width: Tensor,
+                   along_rows: Tensor) -> Tensor:
+    """Sum patch gradients ``(B·G·block_height, N, W)`` back onto the ``(B, C, H, W)`` map ``out``
+    (the adjoint of :func:`_windows`) as two products with the 0/1 matrices of
+    :func:`_fold_matrices`: ``R[t, c, a, v] = Σ_{b, y} grad[t, (c, a, b), y]·[v = y + b − p]``,
+    then ``out[c, u, v] = Σ_{t, a} R[t, c, a, v]·[u = t − first_row + a − p]``. (``F.fold``
+    does the same four times slower on these narrow maps.)"""
+    width = out.shape[-1]
+    kernel_size = across_width.shape[0] // width
+    block_height = along_rows.shape[1] // kernel_size
+    channels_per_patch = patch_grads.shape[1] // kernel_size ** 2
+    summed = torch.mm(patch_grads.view(-1, kernel_size * width), across_width)   # R
+    summed = summed.view(-1, block_height, channels_per_patch, kernel_size, width).transpose(1, 2)
+    torch.matmul(along_rows, summed.reshape(-1, block_height * kernel_size, width),
+                 out=out.view(-1, out.shape[-2], width))
+    return out
 
 
 def _gradient_by_g_row_buffer(like: Tensor, pairs: int, groups: int, h: int,
@@ -251,6 +278,8 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
         g_factor = g_scale.view(-1, 1, w)
         grad_f = torch.empty_like(f) if need_f else None
         grad_g = torch.empty_like(f) if need_g else None
+        f_fold = _fold_matrices(f, kernel_size, height, h, 0)            # f row t is map row t
+        g_fold = _fold_matrices(f, kernel_size, height, h, row_radius)   # g row t: map row t − r
         chunks = _pair_chunks(f, kernel_size, row_radius, per_channel)
         most = chunks[0].stop                          # pairs in the largest chunk
         if need_f:                                     # the output gradient in buffer rows
@@ -262,8 +291,6 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
             pairs = chunk.stop - chunk.start
             rows = pairs * groups * height
             chunk_rows = slice(chunk.start * groups * height, chunk.stop * groups * height)
-            fold = dict(batch=pairs, channels=c, kernel_size=kernel_size,
-                        per_channel=per_channel, block_height=height)
             grad_chunk = grad[chunk]
             if need_f:                                 # ∂L/∂P̂ = Σ_j grad_j Q̂_j over the window
                 grad_out = grad_rows[:pairs]
@@ -273,13 +300,13 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
                                        grad_out.view(rows, w, -1).transpose(1, 2))
                 grad_f_hat = _patch_grad_(grad_f_hat, _row_runs(f_hat, head, rows, 1),
                                           f_factor[chunk_rows])
-                grad_f[chunk] = _fold_patches(grad_f_hat, **fold)[:, :, :h]
+                _fold_patches_(grad_f[chunk], grad_f_hat, *f_fold)
             if need_g:                                 # g row t is seen by f rows t − 2r … t
                 grad_g_hat = torch.bmm(_row_runs(f_hat, 0, rows, window),
                                        _output_grad_by_g_row_(grad_by_g_row, grad_chunk))
                 grad_g_hat = _patch_grad_(grad_g_hat, _row_runs(g_hat, 0, rows, 1),
                                           g_factor[chunk_rows])
-                grad_g[chunk] = _fold_patches(grad_g_hat, **fold)[:, :, row_radius:row_radius + h]
+                _fold_patches_(grad_g[chunk], grad_g_hat, *g_fold)
         return grad_f, grad_g, None, None, None, None, None
 
 
