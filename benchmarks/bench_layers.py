@@ -1,6 +1,6 @@
 """Speed of the matching layers against loop references written as public implementations do.
 
-    python benchmarks/bench_layers.py [--json PATH] [--repeats 5] [--warmup 3] [--threads 2]
+    python benchmarks/bench_layers.py [--json PATH] [--repeats 9] [--warmup 3] [--threads 2]
 
 CPU, fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature maps, k = 5.
 
@@ -163,7 +163,7 @@ def bench_ncc(repeats: int, warmup: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--json', type=Path, help='write the figures here')
-    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--repeats', type=int, default=9)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--warmup', type=float, default=3.0,
                         help='seconds each timed function runs before it is timed')
