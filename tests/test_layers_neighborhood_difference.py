@@ -44,15 +44,16 @@ def test_block_centre_is_the_difference_at_the_same_position_and_borders_see_zer
     torch.testing.assert_close(tiled[0, 0, 0, :3], f[0, 0, 0, 0].expand(3))
 
 
-def test_fused_summary_equals_convolution_of_the_relu_tiled_map_with_its_gradients():
-    f, g = pair(3, 4, 5, 3)
-    weight = torch.randn(6, 4, 3, 3, dtype=torch.float64)
+@pytest.mark.parametrize('k', [3, 5])
+def test_fused_summary_equals_convolution_of_the_relu_tiled_map_with_its_gradients(k):
+    f, g = pair(3, 4, 6, 4)
+    weight = torch.randn(6, 4, k, k, dtype=torch.float64)
     bias = torch.randn(6, dtype=torch.float64)
     inputs = [t.clone().requires_grad_() for t in (f, g, weight, bias)]
     reference = [t.clone().requires_grad_() for t in (f, g, weight, bias)]
     ours = neighborhood_difference_summary(*inputs)
-    theirs = F.conv2d(loop_neighborhood_difference(*reference[:2], 3).relu(), reference[2],
-                      reference[3], stride=3)
+    theirs = F.conv2d(loop_neighborhood_difference(*reference[:2], k).relu(), reference[2],
+                      reference[3], stride=k)
     torch.testing.assert_close(ours, theirs)
     grad = torch.randn_like(ours)
     ours.backward(grad)

@@ -93,14 +93,18 @@ def _relu_differences(f: Tensor, g: Tensor, kernel_size: int) -> Tensor:
 
 def _neighbourhood_adjoint(grad: Tensor, height: int, width: int, kernel_size: int) -> Tensor:
     """Adjoint of :func:`_wide_neighbourhoods`: ``(B, C, k, k, H·W')`` → ``(B, C, H, W)``, summing
-    each value back onto the pixel of ``g`` it was read from."""
+    each value back onto the pixel of ``g`` it was read from (offset ``dy·W' + dx`` in the padded,
+    flattened map). Separable: the ``k`` column shifts first (for every ``dy`` at once), then the
+    ``k`` row shifts — ``2k`` additions instead of ``k²``."""
     k, p = kernel_size, kernel_size // 2
     wide = width + 2 * p
+    length = height * wide
+    rows = grad.new_zeros(*grad.shape[:3], length + k - 1)       # Σ_dx, shifted by dx
+    for dx in range(k):
+        rows[..., dx:dx + length] += grad[:, :, :, dx]
     padded = grad.new_zeros(*grad.shape[:2], (height + 2 * p + 1) * wide)
     for dy in range(k):
-        for dx in range(k):
-            start = dy * wide + dx
-            padded[:, :, start:start + height * wide] += grad[:, :, dy, dx]
+        padded[:, :, dy * wide:dy * wide + rows.shape[-1]] += rows[:, :, dy]
     return padded.view(*grad.shape[:2], -1, wide)[:, :, p:p + height, p:p + width]
 
 
