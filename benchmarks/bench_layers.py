@@ -13,11 +13,12 @@ CPU, fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature m
   (one pair, it is slow); ours on the batch, forward and forward + backward.
 
 Every figure is the median of ``--repeats`` runs after ``--warmup`` seconds of untimed runs of the
-same function; both sides use the same thread count. The warm-up is long because the first few
-NCC calls of a process are up to twice as slow: Linux is still assembling the huge pages its
-output asks for (:mod:`posereid.utils.memory`). The machine load (1-minute average) is recorded
-before and after: numbers taken while other jobs run are noisy, and with more threads than idle
-cores OpenMP threads wait on each other (compare with ``--threads 1``).
+same function; a figure and its baseline are timed in alternation (one call of each per round)
+and use the same thread count. The warm-up is long because the first few NCC calls of a process
+are up to twice as slow: Linux is still assembling the huge pages its output asks for
+(:mod:`posereid.utils.memory`). The machine load (1-minute average) is recorded before and
+after: numbers taken while other jobs run are noisy, and with more threads than idle cores
+OpenMP threads wait on each other (compare with ``--threads 1``).
 """
 from __future__ import annotations
 
@@ -42,19 +43,22 @@ B, C, H, W, K = 32, 25, 37, 12, 5
 ROW_RADIUS, EPS = 2, 1e-2
 
 
-def median_ms(fn, repeats: int, warmup: float) -> float:
-    """Median of ``repeats`` timed calls after calling ``fn`` for ``warmup`` seconds (at least
-    once)."""
-    end = time.perf_counter() + warmup
-    fn()
-    while time.perf_counter() < end:
+def median_ms(functions: list, repeats: int, warmup: float) -> list[float]:
+    """Median time of each function over ``repeats`` rounds that call every function once, in
+    turn, so that a slow stretch of the machine hits a figure and its baseline alike. Each
+    function first runs untimed for ``warmup`` seconds (at least once)."""
+    for fn in functions:
+        end = time.perf_counter() + warmup
         fn()
-    times = []
+        while time.perf_counter() < end:
+            fn()
+    times = [[] for _ in functions]
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+        for fn, fn_times in zip(functions, times):
+            start = time.perf_counter()
+            fn()
+            fn_times.append(time.perf_counter() - start)
+    return [1e3 * statistics.median(fn_times) for fn_times in times]
 
 
 # ---------------------------------------------------------------- ND reference (public style)
@@ -126,12 +130,12 @@ def bench_nd(repeats: int, warmup: float) -> dict:
             module(f, g).backward(grad)
         return step
 
-    reference_ms = median_ms(train_step(reference), repeats, warmup)
-    ours_ms = median_ms(train_step(ours), repeats, warmup)
-    with torch.no_grad():
-        forward_ms = median_ms(lambda: ours(f, g), repeats, warmup)
+    reference_ms, ours_ms = median_ms([train_step(reference), train_step(ours)], repeats, warmup)
     output = torch.randn(2 * B * C * K * H * K * W)
-    copy_ms = median_ms(lambda: torch.empty_like(output).copy_(output), repeats, warmup)
+    with torch.no_grad():
+        forward_ms, copy_ms = median_ms([lambda: ours(f, g),
+                                         lambda: torch.empty_like(output).copy_(output)],
+                                        repeats, warmup)
     return dict(nd_reference_train_ms=reference_ms, nd_train_ms=ours_ms,
                 nd_speedup=reference_ms / ours_ms, nd_ms_per_pair=ours_ms / B,
                 nd_forward_ms=forward_ms, nd_copy_floor_ms=copy_ms,
@@ -143,18 +147,18 @@ def bench_ncc(repeats: int, warmup: float) -> dict:
     f = torch.randn(B, C, H, W, requires_grad=True)
     g = torch.randn(B, C, H, W, requires_grad=True)
     with torch.no_grad():
-        reference_ms = median_ms(lambda: ncc_loop_one_pair(f[0], g[0]), repeats, warmup)
         ours = normalized_cross_correlation(f, g, K, ROW_RADIUS)
         max_abs_diff = (ours[0] - ncc_loop_one_pair(f[0], g[0])).abs().max().item()
-        forward_ms = median_ms(lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS), repeats,
-                               warmup)
+        reference_ms, forward_ms = median_ms(
+            [lambda: ncc_loop_one_pair(f[0], g[0]),
+             lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS)], repeats, warmup)
     grad = torch.randn_like(ours)
 
     def train_step():
         f.grad = g.grad = None
         normalized_cross_correlation(f, g, K, ROW_RADIUS).backward(grad)
 
-    train_ms = median_ms(train_step, repeats, warmup)
+    train_ms, = median_ms([train_step], repeats, warmup)
     return dict(ncc_reference_ms_per_pair=reference_ms, ncc_ms_per_pair=forward_ms / B,
                 ncc_train_ms_per_pair=train_ms / B, ncc_speedup=reference_ms / (forward_ms / B),
                 ncc_max_abs_diff=max_abs_diff)

@@ -278,15 +278,15 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
         g_factor = g_scale.view(-1, 1, w)
         grad_f = torch.empty_like(f) if need_f else None
         grad_g = torch.empty_like(f) if need_g else None
-        f_fold = _fold_matrices(f, kernel_size, height, h, 0)            # f row t is map row t
-        g_fold = _fold_matrices(f, kernel_size, height, h, row_radius)   # g row t: map row t − r
         chunks = _pair_chunks(f, kernel_size, row_radius, per_channel)
         most = chunks[0].stop                          # pairs in the largest chunk
         if need_f:                                     # the output gradient in buffer rows
             grad_rows = grad.new_empty(most, groups, height, w, window * w)
             grad_rows[:, :, h:].zero_()
+            f_fold = _fold_matrices(f, kernel_size, height, h, 0)        # f row t: map row t
         if need_g:
             grad_by_g_row = _gradient_by_g_row_buffer(grad, most, groups, h, window)
+            g_fold = _fold_matrices(f, kernel_size, height, h, row_radius)   # t − r
         for chunk, f_hat, g_hat in zip(chunks, patches[::2], patches[1::2]):
             pairs = chunk.stop - chunk.start
             rows = pairs * groups * height
