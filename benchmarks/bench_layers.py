@@ -13,12 +13,12 @@ CPU, fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature m
   (one pair, it is slow); ours on the batch, forward and forward + backward.
 
 Every figure is the median of ``--repeats`` runs after ``--warmup`` seconds of untimed runs of the
-same function; a figure and its baseline are timed in alternation (one call of each per round)
-and use the same thread count. The warm-up is long because the first few NCC calls of a process
-are up to twice as slow: Linux is still assembling the huge pages its output asks for
-(:mod:`posereid.utils.memory`). The machine load (1-minute average) is recorded before and
-after: numbers taken while other jobs run are noisy, and with more threads than idle cores
-OpenMP threads wait on each other (compare with ``--threads 1``).
+same function. The ND figures and their baselines are timed in alternation (one call of each per
+round), so that a slow stretch of the machine hits both; the NCC loop is not (after its seconds
+of Python, the layer's next call is slower, see :mod:`posereid.utils.memory`). Both sides use the
+same thread count. The machine load (1-minute average) is recorded before and after: numbers
+taken while other jobs run are noisy, and with more threads than idle cores OpenMP threads wait
+on each other (compare with ``--threads 1``).
 """
 from __future__ import annotations
 
@@ -149,9 +149,10 @@ def bench_ncc(repeats: int, warmup: float) -> dict:
     with torch.no_grad():
         ours = normalized_cross_correlation(f, g, K, ROW_RADIUS)
         max_abs_diff = (ours[0] - ncc_loop_one_pair(f[0], g[0])).abs().max().item()
-        reference_ms, forward_ms = median_ms(
-            [lambda: ncc_loop_one_pair(f[0], g[0]),
-             lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS)], repeats, warmup)
+        # not in alternation: a call after seconds of the loop would time the pause's after-effect
+        reference_ms, = median_ms([lambda: ncc_loop_one_pair(f[0], g[0])], repeats, warmup)
+        forward_ms, = median_ms([lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS)],
+                                repeats, warmup)
     grad = torch.randn_like(ours)
 
     def train_step():

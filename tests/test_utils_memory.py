@@ -1,3 +1,6 @@
+import ctypes
+import mmap
+import platform
 import sys
 from pathlib import Path
 
@@ -23,6 +26,18 @@ def vm_flags_at(address: int) -> list[str]:
     raise AssertionError(f'no mapping holds {address:#x}')
 
 
+def resident_fraction(tensor: torch.Tensor) -> float:
+    """Share of the whole pages inside ``tensor`` that are resident (``mincore``)."""
+    page = mmap.PAGESIZE
+    first = -(-tensor.data_ptr() // page) * page
+    pages = (tensor.data_ptr() + tensor.numel() * tensor.element_size() - first) // page
+    mincore = ctypes.CDLL(None, use_errno=True).mincore
+    mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    residency = ctypes.create_string_buffer(pages)
+    assert mincore(first, pages * page, residency) == 0, ctypes.get_errno()
+    return sum(byte & 1 for byte in residency.raw) / pages
+
+
 @pytest.mark.parametrize('shape', [(3, 5), (4, 1024, 1024)])
 def test_it_is_an_empty_tensor_like_new_empty(shape):
     like = torch.zeros(1, dtype=torch.float64)
@@ -39,15 +54,28 @@ def test_large_cpu_tensors_are_advised_for_huge_pages():
     assert 'hg' in vm_flags_at(large.data_ptr() + (16 << 20))
 
 
-def test_only_whole_huge_pages_inside_large_cpu_tensors_are_advised(monkeypatch):
+def test_whole_huge_pages_are_advised_then_every_whole_page_is_populated(monkeypatch):
     calls = []
     monkeypatch.setattr(memory, '_madvise', lambda start, size, advice: calls.append(
         (start, size, advice)) or 0)
     empty_huge_paged(1 << 10, like=torch.zeros(1))                   # 4 KiB: left alone
     assert calls == []
     large = empty_huge_paged(3, 5 << 20, like=torch.zeros(1))        # 60 MiB
-    [(start, size, advice)] = calls
-    huge = 2 << 20
-    assert advice == 14 and start % huge == 0 and size % huge == 0
-    assert large.data_ptr() <= start < large.data_ptr() + huge
-    assert start + size <= large.data_ptr() + 60 * (1 << 20) < start + size + huge
+    end = large.data_ptr() + 60 * (1 << 20)
+    [(start, size, advice), (first, length, populate)] = calls
+    for page, (begin, span) in [(2 << 20, (start, size)), (mmap.PAGESIZE, (first, length))]:
+        assert begin % page == 0 and span % page == 0
+        assert large.data_ptr() <= begin < large.data_ptr() + page
+        assert begin + span <= end < begin + span + page
+    assert (advice, populate) == (14, 23)
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux')
+                    or tuple(map(int, platform.release().split('.')[:2])) < (5, 14),
+                    reason='MADV_POPULATE_WRITE needs Linux 5.14')
+def test_a_large_tensor_is_resident_before_its_first_write():
+    size = 48 << 20                                          # above glibc's largest mmap threshold
+    plain = torch.empty(size // 4)                           # fresh mapping, nothing touched yet
+    populated = empty_huge_paged(size // 4, like=torch.zeros(1))
+    assert resident_fraction(plain) < 0.1
+    assert resident_fraction(populated) == 1
