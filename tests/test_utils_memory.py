@@ -1,6 +1,7 @@
 import ctypes
 import mmap
 import platform
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +25,12 @@ def vm_flags_at(address: int) -> list[str]:
         elif inside and head == 'VmFlags:':
             return line.split()[1:]
     raise AssertionError(f'no mapping holds {address:#x}')
+
+
+def linux_at_least(major: int, minor: int) -> bool:
+    version = re.match(r'(\d+)\.(\d+)', platform.release())
+    return (sys.platform.startswith('linux') and version is not None
+            and tuple(map(int, version.groups())) >= (major, minor))
 
 
 def resident_fraction(tensor: torch.Tensor) -> float:
@@ -70,9 +77,7 @@ def test_whole_huge_pages_are_advised_then_every_whole_page_is_populated(monkeyp
     assert (advice, populate) == (14, 23)
 
 
-@pytest.mark.skipif(not sys.platform.startswith('linux')
-                    or tuple(map(int, platform.release().split('.')[:2])) < (5, 14),
-                    reason='MADV_POPULATE_WRITE needs Linux 5.14')
+@pytest.mark.skipif(not linux_at_least(5, 14), reason='MADV_POPULATE_WRITE needs Linux 5.14')
 def test_a_large_tensor_is_resident_before_its_first_write():
     size = 48 << 20                                          # above glibc's largest mmap threshold
     plain = torch.empty(size // 4)                           # fresh mapping, nothing touched yet

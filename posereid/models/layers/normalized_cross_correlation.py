@@ -32,9 +32,9 @@ NCC is the dot product ``⟨P̂, Q̂⟩``.
   every correlation. Each (pair, channel) block is padded with ``2r`` rows so that rows never
   straddle blocks; those rows are computed and dropped (the output is a view). Work is split
   into chunks of pairs whose buffers stay cache-sized.
-* The output (71 MB for B = 32 pairs of the paper's maps) is allocated on huge pages where the OS
-  offers them (:func:`posereid.utils.memory.empty_huge_paged`): mapping it 4 KiB at a time cost
-  as much as computing it.
+* The output (71 MB for B = 32 pairs of the paper's maps) is allocated on huge pages, mapped
+  at once, where the OS offers them (:func:`posereid.utils.memory.empty_huge_paged`): mapping
+  it 4 KiB at a time, page fault by page fault, cost as much as computing it.
 * When a gradient is needed the forward keeps its patch buffers (together as large as the output)
   and backward reuses them. Since every ``P̂`` and ``Q̂`` has zero mean,
   ``∂L/∂P = s_P (G − ⟨G, P̂⟩ P̂)`` with ``G = ∂L/∂P̂`` (the mean term vanishes). ``G`` for ``f`` is
