@@ -226,7 +226,7 @@ def run_demo(out_dir: str | Path = PROJECT_ROOT / 'work_dirs' / 'demo',
     ablation = work_root / 'ablation' / 'ablation.md'
     report.add('Ablation over seeds', ablation.read_text(encoding='utf-8').split('\n', 1)[1]
                if ablation.is_file() else
-               'Not run yet: `python tools/ablation.py` trains every variant with 3 seeds (34 '
+               'Not run yet: `python tools/ablation.py` trains every variant with 3 seeds (21 '
                "minutes on 2 CPU cores at half the demo's epochs) and writes "
                f'`{ablation.relative_to(PROJECT_ROOT)}`, which the next demo run includes here.')
     path = report.write()
