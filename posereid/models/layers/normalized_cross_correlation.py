@@ -48,8 +48,6 @@ NCC is the dot product ``⟨P̂, Q̂⟩``.
 """
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
