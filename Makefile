@@ -11,7 +11,7 @@ install:
 	@bash scripts/install.sh
 
 demo: install
-	$(PY) tools/demo.py
+	$(PY) experiments/demo.py
 
 test: install
 	$(PY) -m pytest -q

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from posereid.datasets.synthetic import generate_world, small_world
-from posereid.datasets.image_io import read_image
+from posereid.utils.image_io import read_image
 from posereid.pose.heatmap_cache import HeatmapCache, precompute_heatmaps
 from posereid.pose.mmpose_backend import MMPoseBackend
 from posereid.pose.training import synthetic_pose_backend_cfg

@@ -3,7 +3,6 @@ _base_ = [
     './_base_/models/siamese_nd.py', './_base_/datasets/synthetic_market.py',
     './_base_/schedules/pair_adam_short.py', './_base_/default_runtime.py'
 ]
-model = dict(input_size=(128, 64))
 train_dataloader = dict(dataset=dict(heatmap_cache=None))
 val_dataloader = dict(dataset=dict(heatmap_cache=None))
 test_dataloader = val_dataloader

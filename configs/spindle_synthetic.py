@@ -4,4 +4,3 @@ _base_ = [
     './_base_/models/spindle.py', './_base_/datasets/synthetic_market.py',
     './_base_/schedules/pair_adam_short.py', './_base_/default_runtime.py'
 ]
-model = dict(input_size=(128, 64))

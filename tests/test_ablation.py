@@ -1,15 +1,14 @@
 import csv
 import json
-import runpy
 import sys
 
 import numpy as np
 import pytest
 import torch
-from test_train_fixtures import (REPO, TINY_MODELS, data_env, one_thread,  # noqa: F401
+from test_train_fixtures import (TINY_MODELS, data_env, one_thread,  # noqa: F401
                                  tiny_options, world)
 
-from posereid import ablation
+from experiments import ablation
 from posereid.engine.tester import read_checkpoint
 
 SOURCES = ('synthetic_market', 'synthetic_cuhk01')   # the small world's domains
@@ -185,11 +184,11 @@ def test_tool_parses_its_arguments(monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', [
         'ablation.py', '--out', 'somewhere', '--seeds', '3', '4', '--variants', 'Spindle',
         'SpindleFusion-ND', '--cfg-options', 'train_cfg.max_epochs=2', 'heatmap_root=h'])
-    runpy.run_path(str(REPO / 'tools' / 'ablation.py'), run_name='__main__')
+    ablation.main()
     assert seen == {'out': 'somewhere', 'seeds': [3, 4],
                     'variants': ['Spindle', 'SpindleFusion-ND'],
                     'cfg_options': {'train_cfg.max_epochs': 2, 'heatmap_root': 'h'}}
     assert capsys.readouterr().out.startswith('| table |\n\nverdict.')
     monkeypatch.setattr(sys, 'argv', ['ablation.py', '--variants', 'Nope'])
     with pytest.raises(SystemExit):
-        runpy.run_path(str(REPO / 'tools' / 'ablation.py'), run_name='__main__')
+        ablation.main()

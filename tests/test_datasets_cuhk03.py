@@ -95,7 +95,7 @@ def test_extracted_image_keeps_the_matlab_pixels(cuhk03_root):
     with h5py.File(cuhk03_root / 'cuhk03_release' / 'cuhk-03.mat', 'r') as mat:
         cells = mat[mat['labeled'][0][1]][:].T
         expected = mat[cells[1, 2]][:].T                               # pair 2, id 2, image 3
-    from posereid.datasets import read_image
+    from posereid.utils.image_io import read_image
     path = next(r.img_path for r in source.query + source.gallery + source.train
                 if r.img_path.endswith('2_002_1_03.png'))
     np.testing.assert_array_equal(read_image(path), expected)
@@ -104,7 +104,7 @@ def test_extracted_image_keeps_the_matlab_pixels(cuhk03_root):
 def test_classic_splits_select_the_mat_testsets_by_index(cuhk03_root):
     for split_id, testset in enumerate(TESTSETS):
         source = build_source('cuhk03', root=cuhk03_root, classic_split=True, split_id=split_id)
-        assert source.protocol == 'cuhk03'
+        assert source.protocol == 'single_gallery_shot'
         assert source.query == source.gallery
         assert len({r.pid for r in source.query}) == 2 and source.num_train_pids == 3
         names = {r.img_path.rsplit('/', 1)[1][:5] for r in source.query}

@@ -126,7 +126,7 @@ def _cuhk01_tree(root, num_ids):
 def test_cuhk01_random_splits_by_index_and_the_all_ids_test_set(tmp_path):
     _cuhk01_tree(tmp_path, 9)
     source = build_source('cuhk01', root=tmp_path)
-    assert source.protocol == 'cuhk03'
+    assert source.protocol == 'single_gallery_shot'
     assert source.num_train_pids == 4 and len(source.train) == 16
     assert len(_ids(source.query)) == 5 and len(source.query) == 10
     assert _cams(source.query) == [0] and _cams(source.gallery) == [1]
@@ -149,7 +149,7 @@ def test_viper_pairs_cameras_by_identity_and_splits_in_half(tmp_path):
         _image(tmp_path / 'VIPeR' / 'cam_a' / f'{pid:03d}_45.bmp')
         _image(tmp_path / 'VIPeR' / 'cam_b' / f'{pid:03d}_90.bmp')
     source = build_source('viper', root=tmp_path)
-    assert source.protocol == 'cuhk03' and source.num_train_pids == 5
+    assert source.protocol == 'single_gallery_shot' and source.num_train_pids == 5
     assert len(source.train) == 10 and _cams(source.train) == [0, 1]
     assert len(source.query) == len(source.gallery) == 5
     assert _cams(source.query) == [0] and _ids(source.query) == _ids(source.gallery)
@@ -180,7 +180,7 @@ def test_folder_dataset_from_a_csv(tmp_path):
         'path,pid,camid,split\nimgs/0.jpg,10,1,train\nimgs/1.jpg,11,2,train\n'
         'imgs/2.jpg,3,1,query\nimgs/3.jpg,3,2,gallery\n')
     source = build_source('folder', root=tmp_path, csv='list.csv', protocol='cuhk03')
-    assert source.protocol == 'cuhk03' and source.num_train_pids == 2
+    assert source.protocol == 'single_gallery_shot' and source.num_train_pids == 2
     assert source.query[0].pid == 3 and source.query[0].camid == 0
     assert source.gallery[0].camid == 1
     (tmp_path / 'list.csv').write_text('path,pid,camid,split\nimgs/0.jpg,ten,1,train\n')

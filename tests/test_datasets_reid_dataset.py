@@ -69,7 +69,7 @@ def test_heatmaps_come_from_the_cache_and_a_stale_cache_fails_at_construction(wo
     cache_dir = _cache(world, tmp_path, source)
     dataset = ReIDDataset(source, split='query', pipeline=PIPELINE, heatmap_cache=str(cache_dir))
     item = dataset[1]
-    from posereid.datasets import read_image
+    from posereid.utils.image_io import read_image
     assert item['heatmaps'].shape == (14, 8, 4) and item['heatmaps'].dtype == torch.float32
     assert item['heatmaps'][5, 2, 1].item() == pytest.approx(
         read_image(item['img_path']).mean(), abs=0.05)
@@ -111,3 +111,25 @@ def test_runner_builds_a_pair_dataloader_from_config(world):
     for batch in batches:
         same = (batch['pids'][0::2] == batch['pids'][1::2]).tolist()
         assert same == [True, False][:len(same)]
+
+
+def test_an_mmengine_base_dataset_that_reads_its_source_lazily(world):
+    from mmengine.dataset import BaseDataset
+
+    dataset = ReIDDataset('synthetic_market', split='query', pipeline=PIPELINE,
+                          data_root=str(world.parent / 'no_such_root'), lazy_init=True)
+    assert isinstance(dataset, BaseDataset) and dataset.source is None   # nothing read yet
+    with pytest.raises(FileNotFoundError, match='no_such_root'):
+        dataset.full_init()
+    # data_root is the root of every dataset: the source's folder is found below it
+    (world.parent / 'root').mkdir(exist_ok=True)
+    link = world.parent / 'root' / 'synthetic'
+    if not link.exists():
+        link.symlink_to(world)
+    dataset = ReIDDataset('synthetic_market', split='query', pipeline=PIPELINE,
+                          data_root=str(world.parent / 'root'))
+    assert dataset.metainfo == dict(source='synthetic_market', protocol='market', split='query',
+                                    num_train_pids=dataset.source.num_train_pids)
+    subset = dataset.get_subset([2, 0])
+    assert [subset[i]['img_path'] for i in range(2)] == [dataset.records[2].img_path,
+                                                        dataset.records[0].img_path]

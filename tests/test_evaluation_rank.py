@@ -243,3 +243,13 @@ def test_aggregate_splits_rejects_empty_or_mismatched_results():
     with pytest.raises(ValueError, match='different lengths'):
         aggregate_splits([{'cmc': np.ones(2), 'mAP': 1, 'mINP': 1},
                           {'cmc': np.ones(3), 'mAP': 1, 'mINP': 1}])
+
+
+def test_the_single_gallery_shot_protocol_keeps_its_old_name_as_an_alias():
+    from posereid.evaluation import canonical_protocol
+    problem = cuhk03_problem()
+    assert canonical_protocol('cuhk03') == 'single_gallery_shot'
+    assert_same_result(evaluate_rank(*problem, max_rank=8, protocol='cuhk03', seed=2),
+                       evaluate_rank(*problem, max_rank=8, protocol='single_gallery_shot', seed=2))
+    with pytest.raises(ValueError, match='single_gallery_shot'):
+        canonical_protocol('viper')

@@ -5,8 +5,8 @@ import torch
 
 from posereid.pose.base import render_gaussian_heatmaps
 from posereid.pose.keypoints import KEYPOINT_INDEX as K
-from posereid.pose.regions import (DEFAULT_BOXES, MIN_SIDE, REGION_NAMES, keypoints_from_heatmaps,
-                                   region_boxes)
+from posereid.pose.regions import (DEFAULT_BOXES, MIN_SIDE, REGION_NAMES, RegionRules,
+                                   keypoints_from_heatmaps, region_boxes)
 
 H, W = 128, 64
 R = {name: i for i, name in enumerate(REGION_NAMES)}
@@ -55,6 +55,31 @@ def test_micro_boxes_are_not_squared_and_legs_follow_their_joints():
     # right leg: x 24 only -> minimum side about 24; y 64..112 -> 48 * 1.4 about 88.
     torch.testing.assert_close(box, torch.tensor([24 - MIN_SIDE * H / 2, 54.4,
                                                   24 + MIN_SIDE * H / 2, 121.6]))
+
+
+def test_the_papers_rules_give_the_joints_bounding_boxes():
+    boxes = region_boxes(*pose(), (H, W), rules=RegionRules.paper())[0]
+    # head-shoulder joints span x 20..44, y 8..30; the right leg is the line x = 24, y 64..112
+    torch.testing.assert_close(boxes[R['head_shoulder']], torch.tensor([20., 8., 44., 30.]))
+    torch.testing.assert_close(boxes[R['right_leg']], torch.tensor([24., 64., 24., 112.]))
+
+
+def test_each_of_our_rules_is_its_own_option():
+    keypoints, scores = pose()
+    widened = region_boxes(keypoints, scores, (H, W),
+                           rules=RegionRules(widen=0.5, square_macro=False, min_side=0))[0]
+    # x 20..44 widened by 0.5 of 24 on each side; y 8..30 by 0.5 of 22 (not squared), to
+    # -3..41, then shifted into the image
+    torch.testing.assert_close(widened[R['head_shoulder']], torch.tensor([8., 0., 56., 44.]))
+    squared = region_boxes(keypoints, scores, (H, W),
+                           rules=RegionRules(widen=0, square_macro=True, min_side=0))[0]
+    torch.testing.assert_close(squared[R['head_shoulder']], torch.tensor([20., 7., 44., 31.]))
+    tall = region_boxes(keypoints, scores, (H, W),
+                        rules=RegionRules(widen=0, square_macro=False, min_side=0.5))[0]
+    # 64 x 64 about (24, 88), shifted into the image
+    torch.testing.assert_close(tall[R['right_leg']], torch.tensor([0., 56., 64., 120.]))
+    with pytest.raises(ValueError, match='widen'):
+        RegionRules(widen=-0.1)
 
 
 def test_square_box_near_the_border_is_shifted_inside_and_stays_square():

@@ -129,3 +129,25 @@ def test_distance_matrix_matches_brute_force_in_any_chunking(metric):
 def test_distance_matrix_rejects_bad_input(query, gallery, metric, message):
     with pytest.raises(ValueError, match=message):
         compute_distance_matrix(query, gallery, metric)
+
+
+def test_the_protocol_is_the_datasets():
+    # one identity with two gallery images at distances 1 and 2 from the query, both from
+    # another camera: single-gallery-shot draws one of them, the Market protocol ranks both
+    samples = [dict(embedding=torch.zeros(2), pid=1, camid=0, split='query'),
+               dict(embedding=torch.tensor([3., 0.]), pid=2, camid=1, split='gallery'),
+               dict(embedding=torch.tensor([1., 0.]), pid=1, camid=1, split='gallery'),
+               dict(embedding=torch.tensor([4., 0.]), pid=1, camid=1, split='gallery')]
+    results = {}
+    for protocol in ('market', 'single_gallery_shot', 'cuhk03'):
+        metric = ReIDMetric(ranks=(1,), max_rank=3)
+        metric.dataset_meta = {'protocol': protocol}
+        metric.process(None, samples)
+        results[protocol] = metric.compute_metrics(metric.results)
+    assert results['market']['mAP'] == pytest.approx((1 + 2 / 3) / 2)
+    assert results['single_gallery_shot'] == results['cuhk03'] != results['market']
+    disagreeing = ReIDMetric(protocol='market')
+    disagreeing.dataset_meta = {'protocol': 'single_gallery_shot'}
+    disagreeing.process(None, samples)
+    with pytest.raises(ValueError, match='leave it out'):
+        disagreeing.compute_metrics(disagreeing.results)

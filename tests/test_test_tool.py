@@ -27,7 +27,7 @@ def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path, one_thr
                           out_dir=tmp_path / 'out', top_k=3, cfg_options=options)
     assert json.loads((tmp_path / 'out' / 'results.json').read_text()) == results
     assert {name: r['protocol'] for name, r in results.items()} == {
-        'synthetic_market': 'market', 'synthetic_cuhk01': 'cuhk03'}
+        'synthetic_market': 'market', 'synthetic_cuhk01': 'single_gallery_shot'}
     for name, r in results.items():
         two_stage = r['two_stage']
         assert two_stage['top_k'] == 3

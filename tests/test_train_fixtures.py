@@ -4,13 +4,14 @@ caches, and ``--cfg-options`` that shrink the shipped synthetic configs to tiny 
 epochs of a few iterations."""
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 import torch
 
 from posereid.datasets.synthetic import generate_world, small_world
-from posereid.pose.heatmap_cache import build_cache_for_source
+from posereid.engine.heatmaps import build_cache_for_source
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {'SpindleFusion': REPO / 'configs/spindle_fusion_synthetic.py',
@@ -45,7 +46,7 @@ def tiny_options(root: Path, model: str = 'SpindleFusion', max_epochs: int = 2) 
     train_pipeline = pipeline[:3] + [dict(type='RandomFlip', prob=0.5), pipeline[3]]
     return {
         'data_root': str(root / 'data'), 'heatmap_root': str(root / 'heatmaps'),
-        'model': TINY_MODELS[model],
+        'model': copy.deepcopy(TINY_MODELS[model]),      # merging a config may change it
         'train_dataloader.batch_size': 8,
         'train_dataloader.sampler.max_positive_pairs_per_id': 2,
         'train_dataloader.dataset.pipeline': train_pipeline,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from posereid.datasets.synthetic import PRESETS, generate_world, is_complete
 from posereid.utils.paths import data_root
+from posereid.visualization import save_world_contact_sheet
 
 
 def main() -> None:
@@ -33,6 +34,7 @@ def main() -> None:
         return
     start = time.perf_counter()
     manifest = generate_world(config, args.out, workers=args.workers, force=args.force)
+    sheet = save_world_contact_sheet(args.out, manifest)
     seconds = time.perf_counter() - start
     total = sum(d['num_images'] for d in manifest['domains'].values())
     print(f'{args.out}: world {manifest["config_hash"]}, {total} images in {seconds:.1f} s')
@@ -41,7 +43,7 @@ def main() -> None:
                             for folder, counts in domain['images'].items())
         print(f'  {name}/ ({domain["layout"]}, {domain["height"]}x{domain["width"]}, '
               f'{domain["num_ids"]} ids): {folders}; keypoints.json, annotations/')
-    print(f'  {manifest["contact_sheet"]}, manifest.json')
+    print(f'  {sheet.name}, manifest.json')
 
 
 if __name__ == '__main__':

@@ -16,10 +16,10 @@ import argparse
 import glob
 import sys
 
+from posereid.engine.heatmaps import build_cache_for_source
 from posereid.pose.backends import POSE_BACKENDS
-from posereid.pose.heatmap_cache import (StaleCacheError, build_cache_for_images,
-                                         build_cache_for_source, merge_shards, shard_from_env,
-                                         verify_cache)
+from posereid.pose.heatmap_cache import (StaleCacheError, build_cache_for_images, merge_shards,
+                                         shard_from_env, verify_cache)
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -1,8 +1,8 @@
 # Runtime shared by every posereid config (mmengine python config).
 default_scope = 'posereid'
 
-# Root of every dataset. None: posereid.utils.paths.data_root() ($POSEREID_DATA, else
-# <checkout>/data). Override with --cfg-options data_root=/path/to/data.
+# Root of every dataset. None: posereid.utils.paths.data_root() ($POSEREID_DATA, else ./data).
+# Override with --cfg-options data_root=/path/to/data.
 data_root = None
 # Heatmap caches: a dataset with heatmap_cache='auto' reads <heatmap_root>/<dataset name>
 # (built by tools/precompute_heatmaps.py --dataset NAME --out <heatmap_root>/NAME).

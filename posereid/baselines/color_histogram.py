@@ -8,17 +8,15 @@ dataset is too easy.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Iterable
 
 import cv2
 import numpy as np
 
+from posereid.datasets.market1501 import read_market_folder
 from posereid.evaluation import evaluate_rank
-
-# Market-1501 file names: '0002_c1s1_000451_03.jpg', junk '-1_c1s1_...'.
-_MARKET_NAME = re.compile(r'^(-?\d+)_c(\d)')
+from posereid.utils.image_io import read_image
 
 
 def color_histogram_features(images: Iterable[np.ndarray], stripes: int = 3,
@@ -53,17 +51,13 @@ def hellinger_distances(query: np.ndarray, gallery: np.ndarray) -> np.ndarray:
     return np.sqrt(1.0 - similarity).astype(np.float32)
 
 
-def _read_market_folder(folder: Path) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    paths = sorted(folder.glob('*.jpg'))
-    if not paths:
-        raise ValueError(f'no .jpg images in {folder}')
-    labels = [_MARKET_NAME.match(p.name) for p in paths]
-    if not all(labels):
-        bad = next(p for p, m in zip(paths, labels) if m is None)
-        raise ValueError(f'{bad} is not a Market-1501 file name (PPPP_cC...)')
-    images = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in paths]
-    return (images, np.array([int(m.group(1)) for m in labels]),
-            np.array([int(m.group(2)) for m in labels]))
+def _read_market_folder(folder: Path, keep_distractors: bool
+                        ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    records = read_market_folder(folder, keep_distractors)
+    if not records:
+        raise ValueError(f'no .jpg images of identities in {folder}')
+    return ([read_image(r.img_path) for r in records], np.array([r.pid for r in records]),
+            np.array([r.camid for r in records]))
 
 
 def evaluate_market_folder(root: str | os.PathLike, stripes: int = 3,
@@ -74,11 +68,10 @@ def evaluate_market_folder(root: str | os.PathLike, stripes: int = 3,
     identity and junk images, pid -1, are left out) and the query/gallery sizes.
     """
     root = Path(root)
-    q_images, q_pids, q_cams = _read_market_folder(root / 'query')
-    g_images, g_pids, g_cams = _read_market_folder(root / 'bounding_box_test')
-    keep = g_pids != -1  # Market's junk images are left out of the gallery, as torchreid does
-    g_images = [image for image, k in zip(g_images, keep) if k]
-    g_pids, g_cams = g_pids[keep], g_cams[keep]
+    # the Market-1501 loader's names and filter: junk (pid -1) dropped, distractors in the gallery
+    q_images, q_pids, q_cams = _read_market_folder(root / 'query', keep_distractors=False)
+    g_images, g_pids, g_cams = _read_market_folder(root / 'bounding_box_test',
+                                                   keep_distractors=True)
     distmat = hellinger_distances(color_histogram_features(q_images, stripes, bins),
                                   color_histogram_features(g_images, stripes, bins))
     result = evaluate_rank(distmat, q_pids, g_pids, q_cams, g_cams, max_rank=50,

@@ -2,10 +2,10 @@
 transforms, samplers and collate function, and the embedded synthetic world (``.synthetic``).
 
 Importing this package fills the ``DATASETS``, ``TRANSFORMS`` and ``DATA_SAMPLERS`` registries
-and registers ``reid_collate`` in mmengine's ``FUNCTIONS``. It must stay cheap to import: the
-synthetic world's spawned worker processes import it, so nothing here imports torch or
-torchvision at module level (they are imported where first needed).
+and registers ``reid_collate`` in mmengine's ``FUNCTIONS``.
 """
+from posereid.utils.image_io import BadImageError
+
 from . import transforms
 from .base import (VERIFY_LEVELS, DatasetFormatError, DatasetLayoutError, ReIDRecord,
                    ReIDSource)
@@ -14,7 +14,6 @@ from .cuhk01 import CUHK01
 from .cuhk03 import CUHK03
 from .dukemtmc import DukeMTMC
 from .folder import FolderSource
-from .image_io import BadImageError, read_image
 from .market1501 import Market1501
 from .msmt17 import MSMT17
 from .reid_dataset import ReIDDataset
@@ -25,7 +24,7 @@ from .viper import VIPeR
 
 __all__ = [
     'ReIDRecord', 'ReIDSource', 'VERIFY_LEVELS', 'DatasetLayoutError', 'DatasetFormatError',
-    'BadImageError', 'read_image', 'SOURCES', 'build_source', 'Market1501', 'DukeMTMC', 'MSMT17',
+    'BadImageError', 'SOURCES', 'build_source', 'Market1501', 'DukeMTMC', 'MSMT17',
     'CUHK03', 'CUHK01', 'VIPeR', 'FolderSource', 'SyntheticMarket', 'SyntheticDuke',
     'SyntheticCUHK01', 'ReIDDataset', 'reid_collate', 'PairSampler', 'IdentitySampler',
     'transforms',

@@ -20,9 +20,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
+from posereid.utils.image_io import BadImageError, check_image
 from posereid.utils.paths import data_root
-
-from .image_io import BadImageError, check_image
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ class ReIDSource:
     """Train, query and gallery lists of one dataset under its protocol.
 
     Subclasses find the dataset's files and build the three lists; they set ``name`` (the
-    ``build_source`` name), ``protocol`` (``'market'`` or ``'cuhk03'``, see
+    ``build_source`` name), ``protocol`` (``'market'`` or ``'single_gallery_shot'``, see
     :func:`posereid.evaluation.evaluate_rank`), ``default_folder`` (under ``data_root()``) and
     ``layout`` (the expected tree, shown when something is missing).
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import torch
 from mmengine.registry import FUNCTIONS
 
 
@@ -14,8 +15,6 @@ def reid_collate(items: Sequence[dict]) -> dict:
         ``{'imgs': (B, 3, H, W), 'heatmaps': (B, 14, h, w) or None, 'pids': (B,) long,
         'camids': (B,) long, 'splits': list[str], 'img_paths': list[str]}``.
     """
-    import torch  # here, not at import: see posereid/datasets/__init__.py
-
     with_heatmaps = {'heatmaps' in item for item in items}
     if len(with_heatmaps) > 1:
         raise ValueError('reid_collate: some items have heatmaps and some do not')

@@ -1,8 +1,8 @@
 """CUHK01 (Li et al., ACCV 2012): 971 identities, 2 camera views, 4 images each.
 
 Images are ``campus/PPPPCCC.png``: 4-digit identity, image ``001``/``002`` from camera A and
-``003``/``004`` from camera B (camid 0 and 1). Evaluated single-gallery-shot (``'cuhk03'``): one
-camera is the query, the other the gallery.
+``003``/``004`` from camera B (camid 0 and 1). Evaluated single-gallery-shot
+(``'single_gallery_shot'``): one camera is the query, the other the gallery.
 
 Splits (selected by ``split_id``, see :func:`~posereid.datasets.two_view.split_two_views`):
 10 random 485/486 train/test splits, each in both query directions (ids 0..19); with
@@ -32,7 +32,7 @@ class CUHK01(ReIDSource):
     """
 
     name = 'cuhk01'
-    protocol = 'cuhk03'
+    protocol = 'single_gallery_shot'
     default_folder = 'cuhk01'
     layout = """
 cuhk01/

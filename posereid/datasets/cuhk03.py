@@ -16,7 +16,8 @@ Protocols:
   gallery given by ``cuhk03_new_protocol_config_<type>.mat`` (``train_idx``, ``query_idx``,
   ``gallery_idx``: 1-based rows of ``filelist`` / ``labels``); evaluated like Market-1501.
 * classic (``classic_split=True``): 1367 training / 100 test identities, ``split_id`` in 0..19;
-  every test image is both query and gallery, single-gallery-shot (``'cuhk03'``) evaluation.
+  every test image is both query and gallery, single-gallery-shot
+  (``'single_gallery_shot'``) evaluation.
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ cuhk03/
         self.image_type = IMAGE_TYPES[int(labeled)]
         self.raw_mat = self.root / 'cuhk03_release' / 'cuhk-03.mat'
         self.image_dir = self.root / f'images_{self.image_type}'
-        self.protocol = 'cuhk03' if classic_split else 'market'
+        self.protocol = 'single_gallery_shot' if classic_split else 'market'
         kind = 'classic' if classic_split else 'new'
         split_file = self.root / f'splits_{kind}_{self.image_type}.json'
         if split_file.is_file():

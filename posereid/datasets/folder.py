@@ -17,10 +17,12 @@ import csv as csv_module
 import re
 from pathlib import Path
 
+from posereid.evaluation.rank import canonical_protocol
+
 from .base import DatasetFormatError, ReIDRecord, ReIDSource
+from .market1501 import MARKET_NAME_PATTERN
 
 SPLITS = ('train', 'query', 'gallery')
-MARKET_PATTERN = r'(?P<pid>-?\d+)_c(?P<camid>\d+)'
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
@@ -38,7 +40,7 @@ class FolderSource(ReIDSource):
         csv: a CSV file (relative to ``root``) to read instead of the names.
         folders: split → sub-folder of ``root``; leave out ``'train'`` for a test-only dataset.
         extensions: image file suffixes to collect (case-insensitive).
-        protocol: ``'market'`` or ``'cuhk03'`` (single-gallery-shot) evaluation.
+        protocol: ``'market'`` or ``'single_gallery_shot'`` evaluation (alias ``'cuhk03'``).
         **kwargs: ``verify_images``, ``skip_bad_images`` of :class:`ReIDSource`.
     """
 
@@ -53,15 +55,13 @@ class FolderSource(ReIDSource):
   any/path/img.jpg
 """
 
-    def __init__(self, root, pattern: str = MARKET_PATTERN, csv: str | None = None,
+    def __init__(self, root, pattern: str = MARKET_NAME_PATTERN, csv: str | None = None,
                  folders: dict[str, str] | None = None,
                  extensions: tuple[str, ...] = IMAGE_EXTENSIONS, protocol: str = 'market',
                  **kwargs) -> None:
         if root is None:
             raise ValueError("the 'folder' dataset needs root=<its folder>")
-        if protocol not in ('market', 'cuhk03'):
-            raise ValueError(f"protocol must be 'market' or 'cuhk03'; got {protocol!r}")
-        self.root, self.protocol = Path(root).expanduser(), protocol
+        self.root, self.protocol = Path(root).expanduser(), canonical_protocol(protocol)
         self.require(self.root)
         if csv is not None:
             rows = self.read_csv(self.root / csv)
@@ -84,7 +84,7 @@ class FolderSource(ReIDSource):
         """``(split, path, pid, camera)`` of the images under each split folder."""
         if missing := {'pid', 'camid'} - set(pattern.groupindex):
             raise ValueError(f'pattern {pattern.pattern!r} lacks the named groups '
-                             f'{sorted(missing)}, e.g. {MARKET_PATTERN!r}')
+                             f'{sorted(missing)}, e.g. {MARKET_NAME_PATTERN!r}')
         rows = []
         for split, folder in folders.items():
             self.require(self.root / folder)

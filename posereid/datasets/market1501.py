@@ -12,8 +12,37 @@ from pathlib import Path
 
 from .base import DatasetFormatError, ReIDRecord, ReIDSource
 
-#: Identity and camera at the start of a Market-1501 / DukeMTMC-reID file name.
-MARKET_NAME = re.compile(r'^(-?\d+)_c(\d+)')
+#: Identity and camera in a Market-1501 / DukeMTMC-reID file name (``0002_c1s1_000451_03.jpg``),
+#: as named groups; :class:`~posereid.datasets.folder.FolderSource` searches with it by default.
+MARKET_NAME_PATTERN = r'(?P<pid>-?\d+)_c(?P<camid>\d+)'
+_MARKET_NAME = re.compile('^' + MARKET_NAME_PATTERN)
+
+
+def read_market_folder(folder: Path, keep_distractors: bool,
+                       dataset: str = 'market1501') -> list[ReIDRecord]:
+    """Records of the ``.jpg`` files of ``folder`` named as Market-1501's, sorted by name,
+    without junk (identity ``-1``) and, unless ``keep_distractors``, without distractors
+    (identity ``0``); cameras 0-based.
+
+    Raises:
+        DatasetFormatError: a file is named otherwise, or has camera ``c0`` (the message
+            names the file and ``dataset``).
+    """
+    records = []
+    for path in sorted(Path(folder).glob('*.jpg')):
+        match = _MARKET_NAME.match(path.name)
+        if match is None:
+            raise DatasetFormatError(
+                f'{dataset}: {path} is not a Market-1501 file name (PPPP_cC..., e.g. '
+                f'0002_c1s1_000451_03.jpg: identity, then 1-based camera)')
+        pid, camera = int(match['pid']), int(match['camid'])
+        if pid == -1 or (pid == 0 and not keep_distractors):
+            continue
+        if camera < 1:
+            raise DatasetFormatError(f'{dataset}: {path} has camera {camera}; cameras are '
+                                     'numbered from c1')
+        records.append(ReIDRecord(str(path), pid, camera - 1))
+    return records
 
 
 class Market1501(ReIDSource):
@@ -43,24 +72,6 @@ market1501/                                  (or market1501/Market-1501-v15.09.1
         train_dir, query_dir, gallery_dir = (
             root / 'bounding_box_train', root / 'query', root / 'bounding_box_test')
         self.require(root, train_dir, query_dir, gallery_dir)
-        super().__init__(self.read_folder(train_dir, keep_distractors=False),
-                         self.read_folder(query_dir, keep_distractors=False),
-                         self.read_folder(gallery_dir, keep_distractors=True), **kwargs)
-
-    def read_folder(self, folder: Path, keep_distractors: bool) -> list[ReIDRecord]:
-        """Records of the ``.jpg`` files of ``folder``, without junk (and distractors)."""
-        records = []
-        for path in sorted(folder.glob('*.jpg')):
-            match = MARKET_NAME.match(path.name)
-            if match is None:
-                raise DatasetFormatError(
-                    f'{self.name}: {path} is not named like PPPP_cC..., e.g. '
-                    f'0002_c1s1_000451_03.jpg (identity, then 1-based camera)')
-            pid, camera = int(match.group(1)), int(match.group(2))
-            if pid == -1 or (pid == 0 and not keep_distractors):
-                continue
-            if camera < 1:
-                raise DatasetFormatError(f'{self.name}: {path} has camera {camera}; '
-                                         'cameras are numbered from c1')
-            records.append(ReIDRecord(str(path), pid, camera - 1))
-        return records
+        super().__init__(read_market_folder(train_dir, False, self.name),
+                         read_market_folder(query_dir, False, self.name),
+                         read_market_folder(gallery_dir, True, self.name), **kwargs)

@@ -1,6 +1,11 @@
 """``build_source(name)``: a dataset loader by name (the names configs and tools use)."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from posereid.utils.paths import data_root as default_data_root
+
 from .base import ReIDSource
 from .cuhk01 import CUHK01
 from .cuhk03 import CUHK03
@@ -18,12 +23,17 @@ SOURCES: dict[str, type[ReIDSource]] = {
 }
 
 
-def build_source(name: str, root=None, **kwargs) -> ReIDSource:
-    """The loader ``name`` of the dataset in ``root`` (default: ``data_root() / <its folder>``).
+def build_source(name: str, root=None, data_root: str | os.PathLike | None = None,
+                 **kwargs) -> ReIDSource:
+    """The loader ``name`` of the dataset in ``root`` (default: ``<data_root>/<its folder>``,
+    ``data_root`` defaulting to :func:`posereid.utils.paths.data_root`).
 
     ``kwargs`` are the loader's options (``split_id``, ``labeled``, ``verify_images``, ...; see
     docs/datasets.md). Raises ``ValueError`` listing the known names for an unknown ``name``.
     """
     if name not in SOURCES:
         raise ValueError(f'unknown dataset {name!r}; known datasets: {", ".join(SOURCES)}')
-    return SOURCES[name](root, **kwargs)
+    source = SOURCES[name]
+    if root is None and source.default_folder:
+        root = Path(data_root or default_data_root()).expanduser() / source.default_folder
+    return source(root, **kwargs)

@@ -1,8 +1,8 @@
 """VIPeR (Gray et al., PETS 2007): 632 identities, one image in each of 2 cameras.
 
 ``cam_a/NNN_AAA.bmp`` and ``cam_b/NNN_AAA.bmp`` (``NNN`` the identity, ``AAA`` the viewing
-angle) are camera 0 and 1. Evaluated single-gallery-shot (``'cuhk03'``) over 10 random 316/316
-splits in both query directions (``split_id`` 0..19, see
+angle) are camera 0 and 1. Evaluated single-gallery-shot (``'single_gallery_shot'``) over 10
+random 316/316 splits in both query directions (``split_id`` 0..19, see
 :func:`~posereid.datasets.two_view.split_two_views`).
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ class VIPeR(ReIDSource):
     """
 
     name = 'viper'
-    protocol = 'cuhk03'
+    protocol = 'single_gallery_shot'
     default_folder = 'viper'
     layout = """
 viper/

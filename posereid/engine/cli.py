@@ -8,13 +8,7 @@ from typing import Iterator
 
 from mmengine.config import DictAction
 
-from posereid.pose.heatmap_cache import StaleCacheError
-
-from .hooks import InvalidLossError
-
-#: Errors whose message tells the user what is wrong and what to do; no stack trace needed.
-USER_ERRORS = (FileNotFoundError, NotADirectoryError, ValueError, StaleCacheError,
-               InvalidLossError)
+from .errors import USER_ERRORS
 
 
 def add_cfg_options(parser) -> None:

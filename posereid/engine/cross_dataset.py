@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 from mmengine.config import Config
+from tqdm import tqdm
 
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.matrix import draw_matrix_heatmap
 
-from .cli import USER_ERRORS
+from .errors import USER_ERRORS
 from .runner import load_config
 from .tester import evaluate_dataset, load_model
 
@@ -60,34 +61,45 @@ def _phase(source: str, target: str) -> str:
     return 'same dataset' if source == target else 'cross-dataset'
 
 
-def evaluate_matrix(sources: list[dict], out_dir: Path) -> list[dict]:
-    """Evaluate every (source, target) cell; missing pieces become ``missing`` cells."""
+def evaluate_cell(model, cfg: Config, model_name: str, source: str, target: str,
+                  out_dir: Path) -> dict:
+    """One cell: ``model`` (trained on ``source`` with ``cfg``) tested on ``target``."""
+    top_k = (cfg.get('retrieval') or {}).get('top_k', 100)
+    try:
+        pictures = out_dir / '__'.join(filter(None, (model_name, source, target)))
+        r = evaluate_dataset(model, cfg, target, top_k, pictures)
+    except USER_ERRORS as error:
+        return _missing(model_name, source, target, str(error))
+    return {'model': model_name, 'source': source, 'target': target,
+            'phase': _phase(source, target), 'status': 'ok', 'reason': '',
+            'num_identities': r['num_identities'], 'pair_accuracy': r['pairs']['accuracy'],
+            'rank1': r['two_stage']['rank1'], 'mAP': r['two_stage']['mAP'],
+            'embedding_rank1': r['embedding']['rank1'],
+            'num_pair_passes': r['two_stage']['num_pair_passes'],
+            'confusion_matrix': r['pairs']['confusion_matrix']}
+
+
+def evaluate_matrix(sources: list[dict], out_dir: Path, progress: bool = True) -> list[dict]:
+    """Evaluate every (source, target) cell; missing pieces become ``missing`` cells. A tqdm bar
+    counts the cells (``progress``)."""
     cells = []
-    for source in sources:
-        name, model_name = source['name'], source.get('model', '')
-        try:
-            cfg = load_config(source['config'], source.get('cfg_options'))
-            model = load_model(cfg, source['checkpoint'])
-        except USER_ERRORS as error:
-            cells += [_missing(model_name, name, target, str(error))
-                      for target in source['targets']]
-            continue
-        top_k = (cfg.get('retrieval') or {}).get('top_k', 100)
-        for target in source['targets']:
+    with tqdm(total=sum(len(source['targets']) for source in sources), unit='cell',
+              disable=not progress, dynamic_ncols=True) as bar:
+        for source in sources:
+            name, model_name = source['name'], source.get('model', '')
             try:
-                pictures = out_dir / '__'.join(filter(None, (model_name, name, target)))
-                r = evaluate_dataset(model, cfg, target, top_k, pictures)
+                cfg = load_config(source['config'], source.get('cfg_options'))
+                model = load_model(cfg, source['checkpoint'])
             except USER_ERRORS as error:
-                cells.append(_missing(model_name, name, target, str(error)))
+                cells += [_missing(model_name, name, target, str(error))
+                          for target in source['targets']]
+                bar.update(len(source['targets']))
                 continue
-            cells.append({
-                'model': model_name, 'source': name, 'target': target,
-                'phase': _phase(name, target),
-                'status': 'ok', 'reason': '', 'num_identities': r['num_identities'],
-                'pair_accuracy': r['pairs']['accuracy'], 'rank1': r['two_stage']['rank1'],
-                'mAP': r['two_stage']['mAP'], 'embedding_rank1': r['embedding']['rank1'],
-                'num_pair_passes': r['two_stage']['num_pair_passes'],
-                'confusion_matrix': r['pairs']['confusion_matrix']})
+            for target in source['targets']:
+                bar.set_description(f'{_row_label(dict(model=model_name, source=name))} -> '
+                                    f'{target}')
+                cells.append(evaluate_cell(model, cfg, model_name, name, target, out_dir))
+                bar.update()
     return cells
 
 
@@ -121,14 +133,15 @@ def _rank1_grid(cells: list[dict]) -> tuple[np.ndarray, list[str], list[str]]:
     return grid, rows, columns
 
 
-def cross_dataset(matrix_cfg, out_dir: str | os.PathLike) -> dict:
-    """Run the matrix of ``matrix_cfg`` (path, Config or dict with ``sources``).
+def cross_dataset(matrix_cfg, out_dir: str | os.PathLike, progress: bool = True) -> dict:
+    """Run the matrix of ``matrix_cfg`` (path, Config or dict with ``sources``); ``progress``
+    shows a bar over its cells.
 
     Returns:
         ``{'cells': [...], 'markdown': str, 'files': {kind: path}}``.
     """
     out_dir = Path(out_dir)
-    cells = evaluate_matrix(load_matrix_config(matrix_cfg), out_dir)
+    cells = evaluate_matrix(load_matrix_config(matrix_cfg), out_dir, progress)
     markdown = format_matrix_table(cells)
     files = {kind: out_dir / f'cross_dataset.{kind}' for kind in ('md', 'csv', 'json')}
     files['png'] = out_dir / 'cross_dataset_rank1.png'

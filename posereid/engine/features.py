@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from mmengine.model import is_model_wrapper
 
+from posereid.evaluation import rank_summary
+
 
 @dataclass
 class ExtractedFeatures:
@@ -42,6 +44,14 @@ class ExtractedFeatures:
             embeddings=self.embeddings[rows], pids=self.pids[index], camids=self.camids[index],
             splits=[self.splits[i] for i in index], img_paths=[self.img_paths[i] for i in index],
             pair_features={k: v[rows] for k, v in self.pair_features.items()})
+
+
+def rank_metrics(distmat, query: ExtractedFeatures, gallery: ExtractedFeatures,
+                 protocol: str) -> dict:
+    """:func:`~posereid.evaluation.rank_summary` of a ``(Q, G)`` distance matrix between the
+    images of ``query`` and ``gallery``."""
+    return rank_summary(distmat, query.pids, gallery.pids, query.camids, gallery.camids,
+                        protocol)
 
 
 def unwrap_model(model: torch.nn.Module) -> torch.nn.Module:

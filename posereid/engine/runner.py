@@ -3,21 +3,30 @@
 Config conventions (see ``configs/_base_/default_runtime.py`` and ``docs/training.md``):
 
 * ``data_root``: root of every dataset; ``None`` keeps :func:`posereid.utils.paths.data_root`
-  (``$POSEREID_DATA`` or ``<checkout>/data``). A value (from the config or ``--cfg-options``)
-  is exported as ``$POSEREID_DATA`` for this process and its workers, so every loader's default
-  root follows it.
+  (``$POSEREID_DATA`` or ``./data``). A value (from the config or ``--cfg-options``) is given to
+  every dataloader's ``ReIDDataset`` (its ``data_root``), so each source's default folder is
+  found below it; the process environment is left alone.
 * ``heatmap_root``: folder of the heatmap caches, one sub-folder per dataset; a dataset dict
   with ``heatmap_cache='auto'`` reads ``<heatmap_root>/<source name>``.
+* The input size is written once, as the pipelines' ``Resize`` size: a model config without
+  ``input_size`` takes it from the test pipeline (one that gives another is an error).
+* ``console_log_level``: the level of mmengine's console lines (default: ``log_level``); e.g.
+  ``'WARNING'`` leaves the environment, config and hook dumps and the loss lines to the run's log
+  file, and shows progress bars (:class:`~posereid.engine.hooks.ProgressBarHook`) instead.
+* ``device``: ``'cpu'`` or ``'cuda'`` (set by ``--device``); ``None`` takes a GPU when there is
+  one. The model is moved there by :class:`ReIDRunner`; the process environment is left alone.
 * Distributed runs pick the ``nccl`` backend on GPUs and ``gloo`` on the CPU.
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.runner import Runner
 
 from posereid.utils.checkpoint import mmengine_checkpoint_globals
@@ -27,7 +36,8 @@ LAUNCHERS = ('none', 'pytorch', 'slurm')
 
 
 def load_config(config: str | os.PathLike | Config, cfg_options: dict | None = None) -> Config:
-    """Read a config file (or copy a Config), merge ``cfg_options`` and apply ``data_root``."""
+    """Read a config file (or copy a Config), merge ``cfg_options``, give every dataloader's
+    dataset the config's ``data_root`` and resolve ``heatmap_cache='auto'``."""
     if isinstance(config, Config):
         cfg = config.copy()
     else:
@@ -37,13 +47,39 @@ def load_config(config: str | os.PathLike | Config, cfg_options: dict | None = N
         cfg = Config.fromfile(str(config))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    if cfg.get('data_root'):
-        os.environ['POSEREID_DATA'] = str(Path(cfg.data_root).expanduser().resolve())
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = (cfg.get(loader) or {}).get('dataset')
-        if dataset is not None and dataset.get('heatmap_cache') == 'auto':
+        if dataset is None:
+            continue
+        if cfg.get('data_root') and dataset.get('data_root') is None:
+            dataset['data_root'] = str(Path(cfg.data_root).expanduser().resolve())
+        if dataset.get('heatmap_cache') == 'auto':
             dataset['heatmap_cache'] = default_heatmap_cache(cfg, dataset['source'])
+    _fill_input_size(cfg)
     return cfg
+
+
+def resize_size(cfg: Config) -> tuple[int, int] | None:
+    """``(H, W)`` of the ``Resize`` transform of the config's test (else val, else train)
+    pipeline, or ``None`` when it has none."""
+    for loader in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
+        pipeline = ((cfg.get(loader) or {}).get('dataset') or {}).get('pipeline') or ()
+        for transform in pipeline:
+            if isinstance(transform, dict) and str(transform.get('type')).endswith('Resize'):
+                return tuple(transform['size'])
+    return None
+
+
+def _fill_input_size(cfg: Config) -> None:
+    model, size = cfg.get('model'), resize_size(cfg)
+    if model is None or size is None:
+        return
+    if model.get('input_size') is None:
+        model['input_size'] = size
+    elif tuple(model['input_size']) != size:
+        raise ValueError(f'model.input_size {tuple(model["input_size"])} differs from the '
+                         f"pipeline's Resize size {size}: leave input_size out of the model "
+                         f'config (it is taken from the pipeline) or make them agree')
 
 
 def source_name(source: str | dict) -> str:
@@ -56,16 +92,38 @@ def default_heatmap_cache(cfg: Config, source: str | dict) -> str:
     return str(Path(cfg.get('heatmap_root') or 'work_dirs/heatmaps') / source_name(source))
 
 
-def select_device(device: str | None) -> None:
-    """Honour ``--device``: ``'cpu'`` hides GPUs from this process; ``'cuda'`` requires one."""
+def select_device(device: str | None) -> str:
+    """The device to run on: ``device`` (``'cpu'`` or ``'cuda'``, which must exist), or by
+    default a GPU when there is one."""
     if device is None:
-        return
+        return 'cuda' if torch.cuda.is_available() else 'cpu'
     if device not in DEVICES:
         raise ValueError(f'device must be one of {DEVICES}, got {device!r}')
-    if device == 'cpu':
-        os.environ['CUDA_VISIBLE_DEVICES'] = ''
-    elif not torch.cuda.is_available():
+    if device == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError('--device cuda was asked for but no CUDA device is available')
+    return device
+
+
+class ReIDRunner(Runner):
+    """mmengine's ``Runner``, which puts a single-process model on the config's ``device``
+    (mmengine's own choice is fixed when it is imported: a GPU if any, unless
+    ``CUDA_VISIBLE_DEVICES`` hid them before). Distributed runs are mmengine's."""
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        """mmengine's logger, its console handler at the config's ``console_log_level``."""
+        logger = super().build_logger(log_level, log_file, **kwargs)
+        console = self.cfg.get('console_log_level')
+        if console is not None:
+            for handler in logger.handlers:
+                if type(handler) is logging.StreamHandler:
+                    handler.setLevel(max(handler.level, _level(console)))
+        return logger
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        device = self.cfg.get('device')
+        if device is None or self.distributed or is_model_wrapper(model):
+            return super().wrap_model(model_wrapper_cfg, model)
+        return revert_sync_batchnorm(model.to(select_device(device)))
 
 
 def prepare_runner_config(cfg: Config, work_dir=None, resume: bool | str | None = None,
@@ -89,7 +147,7 @@ def prepare_runner_config(cfg: Config, work_dir=None, resume: bool | str | None 
         cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     cfg.launcher = launcher
     if launcher != 'none':
-        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
+        backend = 'nccl' if select_device(cfg.get('device')) == 'cuda' else 'gloo'
         env_cfg = cfg.get('env_cfg') or {}
         env_cfg.setdefault('dist_cfg', {}).setdefault('backend', backend)
         cfg.env_cfg = env_cfg
@@ -98,7 +156,24 @@ def prepare_runner_config(cfg: Config, work_dir=None, resume: bool | str | None 
             cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None,
                                          broadcast_buffers=False)
     _check_pair_batches(cfg)
+    if _quiet_console(cfg) and not any(str(h.get('type')).endswith('ProgressBarHook')
+                                       for h in cfg.get('custom_hooks') or ()):
+        cfg.custom_hooks = [*(cfg.get('custom_hooks') or ()), dict(type='ProgressBarHook')]
     return cfg
+
+
+def _level(level: int | str) -> int:
+    """A logging level given by number or name (``'WARNING'``)."""
+    number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    if not isinstance(number, int):
+        raise ValueError(f'unknown logging level {level!r}')
+    return number
+
+
+def _quiet_console(cfg: Config) -> bool:
+    """Whether the console shows less than mmengine's INFO lines."""
+    level = cfg.get('console_log_level')
+    return level is not None and _level(level) > logging.INFO
 
 
 def _check_pair_batches(cfg: Config) -> None:
@@ -122,12 +197,13 @@ def init_distributed(launcher: str) -> None:
 def build_runner(config, work_dir=None, cfg_options: dict | None = None,
                  resume: bool | str | None = None, launcher: str = 'none',
                  seed: int | None = None, device: str | None = None) -> Runner:
-    """mmengine ``Runner`` for ``config`` (path or Config) with the command line's choices."""
-    select_device(device)
-    cfg = prepare_runner_config(load_config(config, cfg_options), work_dir, resume, launcher,
-                                seed)
+    """:class:`ReIDRunner` for ``config`` (path or Config) with the command line's choices."""
+    cfg = load_config(config, cfg_options)
+    if device is not None:
+        cfg.device = select_device(device)
+    cfg = prepare_runner_config(cfg, work_dir, resume, launcher, seed)
     init_distributed(launcher)
-    return Runner.from_cfg(cfg)
+    return ReIDRunner.from_cfg(cfg)
 
 
 class _LastValMetrics(Hook):
@@ -160,6 +236,8 @@ def train(config, work_dir=None, cfg_options: dict | None = None,
         (checkpoints as paths or ``None``).
     """
     runner = build_runner(config, work_dir, cfg_options, resume, launcher, seed, device)
+    if _quiet_console(runner.cfg):
+        print(f'log: {Path(runner.log_dir) / (runner.timestamp + ".log")}', flush=True)
     last_val = _LastValMetrics()
     runner.register_hook(last_val)
     with mmengine_checkpoint_globals():

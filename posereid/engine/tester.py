@@ -23,8 +23,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from posereid.datasets import read_image
-from posereid.evaluation import compute_distance_matrix, evaluate_pairs, evaluate_rank
+from posereid.utils.image_io import read_image
+from posereid.evaluation import compute_distance_matrix, evaluate_pairs
 from posereid.registry import MODELS
 from posereid.utils.checkpoint import load_checkpoint_safely, state_dict_of
 from posereid.utils.io import atomic_save_json, atomic_write
@@ -33,11 +33,9 @@ from posereid.visualization.png import save_png
 from posereid.visualization.pair_gallery import draw_pair_gallery, pair_outcome_indices
 from posereid.visualization.ranked_list import draw_ranked_lists
 
-from .features import ExtractedFeatures, extract_features
+from .features import ExtractedFeatures, extract_features, rank_metrics
 from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking, verification_log_odds
 from .runner import default_heatmap_cache, load_config, select_device, source_name
-
-RANKS = (1, 5, 10)
 
 
 def resolve_checkpoint(checkpoint: str | os.PathLike, config_name: str = 'CONFIG') -> Path:
@@ -68,8 +66,10 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     return load_checkpoint_safely(path, map_location='cpu')
 
 
-def load_model(cfg: Config, checkpoint: str | os.PathLike) -> torch.nn.Module:
-    """Build ``cfg.model``, load the weights of ``checkpoint`` and move it to the GPU if any."""
+def load_model(cfg: Config, checkpoint: str | os.PathLike,
+               device: str | None = None) -> torch.nn.Module:
+    """Build ``cfg.model``, load the weights of ``checkpoint`` and move it to ``device``
+    (default: the config's ``device``, else a GPU if there is one)."""
     path = resolve_checkpoint(checkpoint, cfg.filename or 'CONFIG')
     with DefaultScope.overwrite_default_scope('posereid'):
         model = MODELS.build(cfg.model)
@@ -79,7 +79,7 @@ def load_model(cfg: Config, checkpoint: str | os.PathLike) -> torch.nn.Module:
         raise ValueError(f'{path} does not hold the weights of the config\'s '
                          f'{cfg.model.type}: missing {missing[:3]}, unexpected '
                          f'{unexpected[:3]}')
-    return model.to('cuda' if torch.cuda.is_available() else 'cpu').eval()
+    return model.to(select_device(device or cfg.get('device'))).eval()
 
 
 def build_test_dataloader(cfg: Config, dataset_name: str | None = None):
@@ -120,17 +120,6 @@ def verification_pairs(query: ExtractedFeatures, gallery: ExtractedFeatures,
     pairs = np.concatenate([positives, negatives])
     labels = np.r_[np.ones(len(positives), np.int64), np.zeros(len(negatives), np.int64)]
     return pairs[:, 0], pairs[:, 1], labels
-
-
-def rank_metrics(distmat, query: ExtractedFeatures, gallery: ExtractedFeatures,
-                 protocol: str) -> dict:
-    """rank-1/5/10, mAP, mINP and the CMC curve (first 20 ranks) of a distance matrix."""
-    result = evaluate_rank(distmat, query.pids, gallery.pids, query.camids, gallery.camids,
-                           max_rank=max(20, max(RANKS)), protocol=protocol)
-    metrics = {f'rank{k}': float(result['cmc'][k - 1]) for k in RANKS}
-    metrics.update(mAP=float(result['mAP']), mINP=float(result['mINP']),
-                   cmc=[float(v) for v in result['cmc']])
-    return metrics
 
 
 def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k: int = 100,
@@ -231,9 +220,8 @@ def test(config, checkpoint, datasets: list[str] | None = None,
         ``{dataset name: result}`` (see :func:`evaluate_dataset`), also written to
         ``<out_dir>/results.json``; ``out_dir`` defaults to ``<work_dir>/test``.
     """
-    select_device(device)
     cfg = load_config(config, cfg_options)
-    model = load_model(cfg, checkpoint)
+    model = load_model(cfg, checkpoint, device)
     retrieval = cfg.get('retrieval') or {}
     top_k = top_k or retrieval.get('top_k', 100)
     if out_dir is None:

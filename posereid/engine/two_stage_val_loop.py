@@ -6,11 +6,11 @@ import torch
 from mmengine.dist import broadcast_object_list, collect_results, is_main_process
 from mmengine.runner import ValLoop
 
+from posereid.evaluation import RANKS
 from posereid.registry import LOOPS
 
-from .features import ExtractedFeatures, unwrap_model
+from .features import ExtractedFeatures, rank_metrics, unwrap_model
 from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking
-from .tester import RANKS, rank_metrics
 
 
 @LOOPS.register_module()
@@ -78,7 +78,7 @@ class TwoStageValLoop(ValLoop):
                                     gallery.embeddings, query.pair_features,
                                     gallery.pair_features, self.top_k, self.batch_size)
         result = rank_metrics(ranking.distmat, query, gallery,
-                              self.dataloader.dataset.source.protocol)
+                              self.dataloader.dataset.metainfo['protocol'])
         metrics = {f'two_stage/rank{k}': result[f'rank{k}'] for k in RANKS}
         metrics.update({'two_stage/mAP': result['mAP'], 'two_stage/mINP': result['mINP'],
                         'two_stage/pair_passes': ranking.num_pair_passes})

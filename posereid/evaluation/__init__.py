@@ -3,12 +3,14 @@ re-ranking, and the mmengine metrics that report them."""
 from .distance import DISTANCE_METRICS, compute_distance_matrix, compute_paired_distance
 from .metrics import PairMetric, ReIDMetric
 from .pair_metrics import confusion_matrix, evaluate_pairs, roc_auc, roc_curve, tpr_at_fpr
-from .rank import PROTOCOLS, aggregate_splits, evaluate_rank, evaluate_rank_reference
+from .rank import (PROTOCOL_ALIASES, PROTOCOLS, RANKS, aggregate_splits, canonical_protocol,
+                   evaluate_rank, evaluate_rank_reference, rank_summary)
 from .rerank import k_reciprocal_rerank
 
 __all__ = [
     'DISTANCE_METRICS', 'compute_distance_matrix', 'compute_paired_distance',
-    'PROTOCOLS', 'evaluate_rank', 'evaluate_rank_reference', 'aggregate_splits',
+    'PROTOCOLS', 'PROTOCOL_ALIASES', 'RANKS', 'canonical_protocol', 'evaluate_rank',
+    'evaluate_rank_reference', 'rank_summary', 'aggregate_splits',
     'confusion_matrix', 'roc_curve', 'roc_auc', 'tpr_at_fpr', 'evaluate_pairs',
     'k_reciprocal_rerank', 'ReIDMetric', 'PairMetric',
 ]

@@ -13,7 +13,7 @@ from posereid.registry import METRICS
 
 from .distance import compute_distance_matrix
 from .pair_metrics import evaluate_pairs
-from .rank import PROTOCOLS, evaluate_rank
+from .rank import canonical_protocol, rank_summary
 from .rerank import k_reciprocal_rerank
 
 
@@ -25,8 +25,12 @@ class ReIDMetric(BaseMetric):
     ``camid`` (int) and ``split`` (``'query'`` or ``'gallery'``). ``compute_metrics`` returns
     ``rank<k>`` for each ``k`` in ``ranks``, ``mAP`` and ``mINP`` (logged as ``reid/<key>``).
 
+    The evaluation protocol is the dataset's: mmengine's loops give the metric the dataset's
+    ``metainfo``, whose ``protocol`` is its source's (``ReIDSource.protocol``).
+
     Args:
-        protocol: ``'market'`` or ``'cuhk03'`` (see :func:`posereid.evaluation.evaluate_rank`).
+        protocol: only for a metric used without a dataset (default ``'market'``); with a
+            dataset it must be left out or agree with the dataset's.
         ranks: CMC ranks to report.
         max_rank: length of the CMC curve (at least ``max(ranks)``).
         distance: ``'euclidean'`` or ``'cosine'``.
@@ -36,14 +40,13 @@ class ReIDMetric(BaseMetric):
 
     default_prefix = 'reid'
 
-    def __init__(self, protocol: str = 'market', ranks: Sequence[int] = (1, 5, 10),
+    def __init__(self, protocol: str | None = None, ranks: Sequence[int] = (1, 5, 10),
                  max_rank: int = 50, distance: str = 'euclidean', rerank: bool = False,
                  rerank_k1: int = 20, rerank_k2: int = 6, rerank_lambda: float = 0.3,
                  collect_device: str = 'cpu', prefix: str | None = None,
                  collect_dir: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
-        if protocol not in PROTOCOLS:
-            raise ValueError(f'protocol must be one of {PROTOCOLS}, got {protocol!r}')
+        protocol = None if protocol is None else canonical_protocol(protocol)
         if distance not in ('euclidean', 'cosine'):
             raise ValueError(f"distance must be 'euclidean' or 'cosine', got {distance!r}")
         if not ranks or any(not isinstance(k, int) or not 1 <= k <= max_rank for k in ranks):
@@ -84,12 +87,24 @@ class ReIDMetric(BaseMetric):
                                           self.rerank_lambda, metric=self.distance)
         else:
             distmat = compute_distance_matrix(q_emb, g_emb, metric=self.distance)
-        result = evaluate_rank(
+        metrics = rank_summary(
             distmat, _field(query, 'pid'), _field(gallery, 'pid'), _field(query, 'camid'),
-            _field(gallery, 'camid'), max_rank=self.max_rank, protocol=self.protocol)
-        metrics = {f'rank{k}': float(result['cmc'][k - 1]) for k in self.ranks}
-        metrics.update(mAP=result['mAP'], mINP=result['mINP'])
+            _field(gallery, 'camid'), self.evaluation_protocol(), self.ranks, self.max_rank)
+        del metrics['cmc']
         return metrics
+
+    def evaluation_protocol(self) -> str:
+        """The dataset's protocol (``dataset_meta['protocol']``), else the constructor's, else
+        ``'market'``."""
+        dataset = (self.dataset_meta or {}).get('protocol')
+        if dataset is None:
+            return self.protocol or 'market'
+        dataset = canonical_protocol(dataset)
+        if self.protocol not in (None, dataset):
+            raise ValueError(f'ReIDMetric(protocol={self.protocol!r}) disagrees with the '
+                             f'protocol of its dataset, {dataset!r}: leave it out of the '
+                             f'evaluator config (the dataset decides)')
+        return dataset
 
 
 @METRICS.register_module()

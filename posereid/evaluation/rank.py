@@ -18,10 +18,10 @@ For the ranks ``r_1 < ... < r_R`` (1-based, among the query's non-junk gallery i
 Protocols:
 
 * ``'market'`` -- Market-1501, DukeMTMC-reID, MSMT17 and CUHK03's new 767/700 split.
-* ``'cuhk03'`` -- the single-gallery-shot protocol of classic CUHK03 (1367/100), CUHK01 and
-  VIPeR: the CMC is averaged over ``num_repeats`` random galleries of one image per identity
-  (one draw per query and repeat, from a generator seeded with ``seed``); mAP and mINP use the
-  whole gallery, as torchreid does. Its split-repeating evaluation (20 or 10 splits) is
+* ``'single_gallery_shot'`` (alias ``'cuhk03'``, its earlier name here) -- the protocol of
+  classic CUHK03 (1367/100), CUHK01 and VIPeR: the CMC is averaged over ``num_repeats``
+  random galleries of one image per identity (one draw per query and repeat, from a generator
+  seeded with ``seed``); mAP and mINP use the whole gallery, as torchreid does. Its split-repeating evaluation (20 or 10 splits) is
   summarised by :func:`aggregate_splits`.
 
 :func:`evaluate_rank` is the fast, vectorised implementation; :func:`evaluate_rank_reference`
@@ -38,7 +38,22 @@ from typing import Sequence
 import numpy as np
 import torch
 
-PROTOCOLS = ('market', 'cuhk03')
+PROTOCOLS = ('market', 'single_gallery_shot')
+#: Other accepted names of the protocols.
+PROTOCOL_ALIASES = {'cuhk03': 'single_gallery_shot'}
+#: CMC ranks that test and validation summaries report.
+RANKS = (1, 5, 10)
+
+
+
+def canonical_protocol(protocol: str) -> str:
+    """The :data:`PROTOCOLS` name of ``protocol`` (an alias is translated)."""
+    protocol = PROTOCOL_ALIASES.get(protocol, protocol)
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol must be one of {PROTOCOLS} (or an alias: '
+                         f'{", ".join(PROTOCOL_ALIASES)}), got {protocol!r}')
+    return protocol
+
 
 # Chunks of queries are sized to hold about this many (query, gallery) entries.
 _CHUNK_ENTRIES = 1 << 20
@@ -53,8 +68,9 @@ def evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids, max_rank: int = 5
         q_pids, g_pids: ``(Q,)`` and ``(G,)`` integer identities.
         q_camids, g_camids: ``(Q,)`` and ``(G,)`` integer camera ids.
         max_rank: length of the returned CMC curve.
-        protocol: ``'market'`` or ``'cuhk03'`` (see the module docstring).
-        num_repeats, seed: gallery samplings of the ``'cuhk03'`` protocol and their seed.
+        protocol: ``'market'`` or ``'single_gallery_shot'`` (see the module docstring).
+        num_repeats, seed: gallery samplings of the ``'single_gallery_shot'`` protocol and
+            their seed.
 
     Returns:
         ``{'cmc': (max_rank,) float64 array, 'mAP': float, 'mINP': float,
@@ -66,6 +82,7 @@ def evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids, max_rank: int = 5
         ValueError: on mismatched lengths, NaN distances, an empty query set or gallery, an
             unknown protocol, or when no query has a valid match.
     """
+    protocol = canonical_protocol(protocol)
     dist, q_pids, g_pids, q_camids, g_camids = _validate(
         distmat, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, num_repeats)
     device = dist.device
@@ -80,7 +97,7 @@ def evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids, max_rank: int = 5
     first_rank_counts = torch.zeros(max_rank + 2, dtype=torch.int64, device=device)
     ap_sum = inp_sum = 0.0
     num_valid = 0
-    samplings = num_repeats if protocol == 'cuhk03' else 1
+    samplings = num_repeats if protocol == 'single_gallery_shot' else 1
     rows_per_chunk = max(1, _CHUNK_ENTRIES // (num_g * samplings))
     for start in range(0, num_q, rows_per_chunk):
         rows = slice(start, min(start + rows_per_chunk, num_q))
@@ -120,17 +137,19 @@ def evaluate_rank_reference(distmat, q_pids, g_pids, q_camids, g_camids, max_ran
                             seed: int = 0) -> dict:
     """The readable per-query loop that :func:`evaluate_rank` is checked against.
 
-    Same arguments and result; the ``'cuhk03'`` protocol draws the same random numbers, so the
-    two agree exactly. Slow (about a minute on a Market-sized problem); for tests and
+    Same arguments and result; the ``'single_gallery_shot'`` protocol draws the same random
+    numbers, so the two agree exactly. Slow (about a minute on a Market-sized problem); for tests and
     benchmarks.
     """
+    protocol = canonical_protocol(protocol)
     dist, q_pids, g_pids, q_camids, g_camids = _validate(
         distmat, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, num_repeats)
     dist = dist.cpu().numpy()
     rng = np.random.default_rng(seed)
     cmcs, aps, inps = [], [], []
     for q in range(dist.shape[0]):
-        keys = rng.random((num_repeats, dist.shape[1])) if protocol == 'cuhk03' else None
+        keys = (rng.random((num_repeats, dist.shape[1])) if protocol == 'single_gallery_shot'
+                else None)
         order = np.argsort(dist[q], kind='stable')
         junk = (g_pids[order] == q_pids[q]) & (g_camids[order] == q_camids[q])
         order = order[~junk]
@@ -180,6 +199,18 @@ def aggregate_splits(results: Sequence[dict]) -> dict:
         mean, std = values.mean(axis=0), values.std(axis=0)
         summary[key] = mean if key == 'cmc' else float(mean)
         summary[f'{key}_std'] = std if key == 'cmc' else float(std)
+    return summary
+
+
+def rank_summary(distmat, q_pids, g_pids, q_camids, g_camids, protocol: str,
+                 ranks: Sequence[int] = RANKS, max_rank: int = 20) -> dict:
+    """What test and validation report of a ranking: ``rank<k>`` for each of ``ranks``,
+    ``mAP``, ``mINP`` and the CMC curve to ``max(max_rank, max(ranks))`` (a list of floats),
+    from :func:`evaluate_rank` under ``protocol``."""
+    result = evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids,
+                           max_rank=max(max_rank, *ranks), protocol=protocol)
+    summary = {f'rank{k}': float(result['cmc'][k - 1]) for k in ranks}
+    summary.update(mAP=result['mAP'], mINP=result['mINP'], cmc=result['cmc'].tolist())
     return summary
 
 
@@ -301,13 +332,12 @@ def _gallery_items_by_identity(g_codes: np.ndarray):
 
 
 def _validate(distmat, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, num_repeats):
-    """Check the arguments; return the distances as a tensor and the ids as int64 arrays."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f'protocol must be one of {PROTOCOLS}, got {protocol!r}')
+    """Check the arguments (``protocol`` canonical); return the distances as a tensor and the
+    ids as int64 arrays."""
     if isinstance(max_rank, bool) or not isinstance(max_rank, (int, np.integer)) or max_rank < 1:
         raise ValueError(f'max_rank must be a positive integer, got {max_rank!r}')
-    if protocol == 'cuhk03' and (not isinstance(num_repeats, (int, np.integer))
-                                 or num_repeats < 1):
+    if protocol == 'single_gallery_shot' and (not isinstance(num_repeats, (int, np.integer))
+                                              or num_repeats < 1):
         raise ValueError(f'num_repeats must be a positive integer, got {num_repeats!r}')
     dist = torch.as_tensor(distmat) if not isinstance(distmat, torch.Tensor) else distmat
     if dist.ndim != 2:

@@ -15,16 +15,17 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from posereid.pose.regions import keypoints_from_heatmaps, region_boxes
+from posereid.pose.regions import RegionRules, keypoints_from_heatmaps, region_boxes
 
 
 @torch.no_grad()
 def boxes_from_heatmaps(heatmaps: Tensor, image_size: tuple[int, int],
-                        score_threshold: float = 0.1) -> Tensor:
+                        score_threshold: float = 0.1, rules: RegionRules = RegionRules()
+                        ) -> Tensor:
     """The seven region boxes ``(B, 7, 4)`` (xyxy image pixels) of ``(B, 14, h, w)`` heatmaps
     covering ``(H, W)`` images (rules in :mod:`posereid.pose.regions`)."""
     keypoints, scores = keypoints_from_heatmaps(heatmaps, image_size)
-    return region_boxes(keypoints, scores, image_size, score_threshold)
+    return region_boxes(keypoints, scores, image_size, score_threshold, rules)
 
 
 def bin_weights(start: Tensor, end: Tensor, bins: int, size: int, samples: int) -> Tensor:

@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from posereid.pose.keypoints import NUM_KEYPOINTS
-from posereid.pose.regions import NUM_MACRO_REGIONS, REGION_NAMES
+from posereid.pose.regions import NUM_MACRO_REGIONS, REGION_NAMES, RegionRules
 from posereid.registry import MODELS
 
 from .heatmap_guidance import HEATMAP_MODES, HeatmapAttention, resize_heatmaps
@@ -75,19 +75,24 @@ class SpindleBranch(nn.Module):
             and C2.
         heatmap_mode: ``'none'``, ``'channels'`` or ``'attention'``.
         score_threshold: joints below it do not shape the boxes.
+        region_rules: this project's box rules (:class:`~posereid.pose.regions.RegionRules`:
+            ``widen``, ``square_macro``, ``min_side``); default ``RegionRules()``;
+            ``'paper'`` for the joints' bounding boxes only.
     """
 
     def __init__(self, input_size: tuple[int, int] = (128, 64),
                  backbone: dict | None = None, embedding_dim: int = 256,
                  macro_roi_size: tuple[int, int] = (12, 12),
                  micro_roi_size: tuple[int, int] = (8, 4), heatmap_mode: str = 'none',
-                 score_threshold: float = 0.1):
+                 score_threshold: float = 0.1, region_rules: dict | str | None = None):
         super().__init__()
         if heatmap_mode not in HEATMAP_MODES:
             raise ValueError(f'heatmap_mode must be one of {HEATMAP_MODES}; got {heatmap_mode!r}')
         self.input_size, self.heatmap_mode = tuple(input_size), heatmap_mode
         self.macro_roi_size, self.micro_roi_size = tuple(macro_roi_size), tuple(micro_roi_size)
         self.score_threshold = score_threshold
+        self.region_rules = (RegionRules.paper() if region_rules == 'paper'
+                             else RegionRules(**(region_rules or {})))
         in_channels = 3 + NUM_KEYPOINTS if heatmap_mode == 'channels' else 3
         backbone = dict(type='SmallSpindleBackbone') if backbone is None else backbone
         self.backbone = MODELS.build(dict(backbone, in_channels=in_channels))
@@ -109,7 +114,8 @@ class SpindleBranch(nn.Module):
                              f'w) for its {len(imgs)} images; got '
                              f'{None if heatmaps is None else tuple(heatmaps.shape)} (give the '
                              f'dataset a heatmap_cache)')
-        boxes = boxes_from_heatmaps(heatmaps, self.input_size, self.score_threshold)
+        boxes = boxes_from_heatmaps(heatmaps, self.input_size, self.score_threshold,
+                                    self.region_rules)
         c1, c2, c3 = self.backbone.stages
         x = imgs
         if self.heatmap_mode == 'channels':

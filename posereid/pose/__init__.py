@@ -10,7 +10,7 @@ _EXPORTS = {
     'build_pose_backend': 'backends',
     'PoseBackend': 'base', 'PoseOutput': 'base', 'render_gaussian_heatmaps': 'base',
     'HeatmapCache': 'heatmap_cache', 'StaleCacheError': 'heatmap_cache',
-    'build_cache_for_images': 'heatmap_cache', 'build_cache_for_source': 'heatmap_cache',
+    'build_cache_for_images': 'heatmap_cache',
     'merge_shards': 'heatmap_cache', 'precompute_heatmaps': 'heatmap_cache',
     'verify_cache': 'heatmap_cache',
     'REGION_NAMES': 'regions', 'keypoints_from_heatmaps': 'regions', 'region_boxes': 'regions',

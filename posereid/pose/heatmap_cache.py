@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from numpy.lib.format import open_memmap
 from tqdm import tqdm
 
-from posereid.datasets.image_io import read_image
+from posereid.utils.image_io import read_image
 from posereid.utils.io import atomic_save_json, file_sha256
 
 from .backends import build_pose_backend, complete_pose_config
@@ -447,16 +447,3 @@ def build_cache_for_images(img_paths: list[str], pose_cfg: dict, cache_dir: str 
     return precompute_heatmaps(img_paths, build_pose_backend(pose_cfg), cache_dir,
                                heatmap_size, batch_size, shard, command, progress)
 
-
-def build_cache_for_source(name: str, root: str | os.PathLike | None, pose_cfg: dict,
-                           cache_dir: str | os.PathLike, **kwargs) -> dict:
-    """Cache the heatmaps of every image (train, query and gallery) of dataset ``name``.
-
-    ``kwargs`` go to :func:`build_cache_for_images` (``heatmap_size``, ``batch_size``,
-    ``shard``, ``progress``).
-    """
-    from posereid.datasets import build_source  # the datasets package imports this module
-    source = build_source(name, root=root)
-    paths = [r.img_path for split in (source.train, source.query, source.gallery) for r in split]
-    images_args = ['--dataset', name] + (['--root', str(root)] if root is not None else [])
-    return build_cache_for_images(paths, pose_cfg, cache_dir, images_args=images_args, **kwargs)

@@ -1,8 +1,12 @@
-"""Body-region proposals from 14 keypoints: Spindle Net's region proposal rules.
+"""Body-region boxes from 14 keypoints: Spindle Net's seven regions, with this project's rules.
 
 Spindle Net (Zhao et al., CVPR 2017) crops seven body regions — three macro and four micro —
-from the feature maps and pools each into its own feature. A region's box is built from its
-joints (AIC indices, :mod:`posereid.pose.keypoints`):
+from the feature maps and pools each into its own feature. **From the paper**: the seven
+regions, the joints that make each of them (below; AIC indices,
+:mod:`posereid.pose.keypoints`), joints located at the peaks of the pose network's 14 response
+maps, and each region proposed as the rectangle around its joints. The paper gives no margin,
+shape, minimum size or rule for a joint the pose network misses; those are **this project's**
+(:class:`RegionRules`, each a named option; ``RegionRules.paper()`` turns them off):
 
 =================  ==============================================
 ``head_shoulder``  head top, neck, both shoulders         (macro)
@@ -16,26 +20,31 @@ joints (AIC indices, :mod:`posereid.pose.keypoints`):
 
 For each region, in this order:
 
-1. the bounding box of its joints whose score is ``>= score_threshold``;
-2. widened by ``0.2`` of its extent on each side (``x0 -= 0.2 (x1 - x0)``, likewise for the
-   other three sides);
-3. macro boxes made square about their centre (side ``max(width, height)``);
-4. every side at least ``2/14`` of the image height (grown about the centre), so a region
-   with one confident joint still covers a part of the body;
-5. shifted into the image when it fits (so a square box stays square at the border), then
-   clipped to ``[0, W] × [0, H]``.
+1. (paper) the bounding box of its joints — (ours) of those whose score is
+   ``>= score_threshold``, so an arm with a hidden wrist spans shoulder to elbow;
+2. (ours, ``widen``, default ``0.2``) widened by that fraction of its extent on each side
+   (``x0 -= 0.2 (x1 - x0)``, likewise for the other three sides): a box through the joints
+   cuts the limbs and the head in half;
+3. (ours, ``square_macro``) macro boxes made square about their centre (side
+   ``max(width, height)``), so that an upright torso and a sideways one pool alike;
+4. (ours, ``min_side``, default ``2/14`` of the image height) every side at least that long
+   (grown about the centre), so a region with one confident joint still covers a part of the
+   body;
+5. (ours) shifted into the image when it fits (so a square box stays square at the border),
+   then clipped to ``[0, W] × [0, H]``.
 
-**Low-confidence fallback.** Joints below the threshold are left out of step 1, so an arm
-with a hidden wrist spans shoulder to elbow. A region with *no* confident joint gets a fixed
-box where the part sits in an upright pedestrian crop (the crop is the person box),
-in fractions of ``(W, H, W, H)``: head-shoulder ``(0.15, 0, 0.85, 0.3)``, upper body
-``(0, 0.1, 1, 0.6)``, lower body ``(0, 0.45, 1, 1)``, arms ``(0, 0.15, 1, 0.65)`` (the
-torso band: which image side an arm is on depends on the unknown viewpoint), legs
-``(0, 0.5, 1, 1)``.
+**Fall-back boxes (ours).** A region with *no* confident joint gets a fixed box where the part
+sits in an upright pedestrian crop (the crop is the person box), in fractions of
+``(W, H, W, H)`` (:data:`DEFAULT_BOXES`): head-shoulder ``(0.15, 0, 0.85, 0.3)``, upper body
+``(0, 0.1, 1, 0.6)``, lower body ``(0, 0.45, 1, 1)``, arms ``(0, 0.15, 1, 0.65)`` (the torso
+band: which image side an arm is on depends on the unknown viewpoint), legs ``(0, 0.5, 1, 1)``.
+Every region needs some box; these are kept under every :class:`RegionRules`.
 
 Everything works on batches of torch tensors on any device, without gradients.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -71,6 +80,30 @@ DEFAULT_BOXES: dict[str, tuple[float, float, float, float]] = {
 
 WIDEN = 0.2
 MIN_SIDE = 2 / 14
+
+
+@dataclass(frozen=True)
+class RegionRules:
+    """This project's rules on top of the paper's joint bounding boxes (module docstring).
+
+    Attributes:
+        widen: fraction of a box's extent added on each side (step 2).
+        square_macro: make the three macro boxes square (step 3).
+        min_side: shortest side, as a fraction of the image height (step 4).
+    """
+
+    widen: float = WIDEN
+    square_macro: bool = True
+    min_side: float = MIN_SIDE
+
+    def __post_init__(self) -> None:
+        if self.widen < 0 or not 0 <= self.min_side <= 1:
+            raise ValueError(f'region rules need widen >= 0 and 0 <= min_side <= 1; got {self}')
+
+    @classmethod
+    def paper(cls) -> 'RegionRules':
+        """The paper's boxes: the joints' bounding box only (the fall-back boxes stay)."""
+        return cls(widen=0.0, square_macro=False, min_side=0.0)
 
 
 def region_joint_mask() -> torch.Tensor:
@@ -130,7 +163,8 @@ def keypoints_from_heatmaps(heatmaps: torch.Tensor,
 
 @torch.no_grad()
 def region_boxes(keypoints: torch.Tensor, scores: torch.Tensor, image_size: tuple[int, int],
-                 score_threshold: float = 0.1) -> torch.Tensor:
+                 score_threshold: float = 0.1, rules: RegionRules = RegionRules()
+                 ) -> torch.Tensor:
     """The seven Spindle Net region boxes of each image (rules in the module docstring).
 
     Args:
@@ -138,6 +172,7 @@ def region_boxes(keypoints: torch.Tensor, scores: torch.Tensor, image_size: tupl
         scores: ``(B, 14)`` joint confidences.
         image_size: ``(H, W)`` of the images.
         score_threshold: joints scoring below it are ignored.
+        rules: the widening, squaring and minimum side (:class:`RegionRules`).
     Returns:
         ``(B, 7, 4)`` float32 ``(x0, y0, x1, y1)`` boxes in image pixels, in
         :data:`REGION_NAMES` order.
@@ -161,10 +196,12 @@ def region_boxes(keypoints: torch.Tensor, scores: torch.Tensor, image_size: tupl
 
     # 2. widen; 3. square the macro boxes; 4. minimum side.
     center = (low + high) / 2
-    size = (high - low) * (1 + 2 * WIDEN)
-    macro = torch.arange(NUM_REGIONS, device=device) < NUM_MACRO_REGIONS
-    square = size.amax(dim=-1, keepdim=True).expand_as(size)
-    size = torch.where(macro[None, :, None], square, size).clamp(min=MIN_SIDE * H)
+    size = (high - low) * (1 + 2 * rules.widen)
+    if rules.square_macro:
+        macro = torch.arange(NUM_REGIONS, device=device) < NUM_MACRO_REGIONS
+        square = size.amax(dim=-1, keepdim=True).expand_as(size)
+        size = torch.where(macro[None, :, None], square, size)
+    size = size.clamp(min=rules.min_side * H)
 
     # 5. shift into the image where the box fits, then clip.
     limit = torch.tensor([W, H], device=device)

@@ -17,18 +17,20 @@ import torch
 from posereid.utils.checkpoint import (load_checkpoint_safely, mmengine_checkpoint_globals,
                                        state_dict_of)
 from posereid.utils.io import atomic_write
-from posereid.utils.paths import PROJECT_ROOT, checkpoints_root, data_root
+from posereid.utils.paths import checkpoints_root, data_root
 
 from .keypoints import KEYPOINT_NAMES
 
-SYNTHETIC_POSE_CONFIG = PROJECT_ROOT / 'configs' / 'pose' / 'res18w16_synthetic_64x32.py'
+#: The shipped embedded-world pose model: its mmpose config (relative to the working
+#: directory, the checkout) and its checkpoint's name under ``checkpoints_root()``.
+SYNTHETIC_POSE_CONFIG = Path('configs') / 'pose' / 'res18w16_synthetic_64x32.py'
 SYNTHETIC_POSE_CHECKPOINT_NAME = 'pose_synthetic_res18w16_64x32.pth'
 
 
 def synthetic_pose_backend_cfg(**overrides) -> dict:
     """``build_pose_backend`` config of the shipped embedded-world pose model (flip test on:
-    it is what the reported PCK is measured with)."""
-    return dict(dict(type='mmpose', config=str(SYNTHETIC_POSE_CONFIG),
+    it is what the reported PCK is measured with), with absolute paths."""
+    return dict(dict(type='mmpose', config=str(SYNTHETIC_POSE_CONFIG.absolute()),
                      checkpoint=str(checkpoints_root() / SYNTHETIC_POSE_CHECKPOINT_NAME),
                      flip_test=True), **overrides)
 
@@ -90,7 +92,7 @@ def train_pose_model(config: str | os.PathLike = SYNTHETIC_POSE_CONFIG,
     cfg = Config.fromfile(str(config))
     set_data_root(cfg, Path(dataset_root) if dataset_root else data_root() / 'synthetic')
     check_annotations(cfg)
-    cfg.work_dir = str(work_dir or PROJECT_ROOT / 'work_dirs' / 'pose' / config.stem)
+    cfg.work_dir = str(work_dir or Path('work_dirs') / 'pose' / config.stem)
     cfg.resume = resume
     if load_from is not None:
         cfg.load_from = str(load_from)

@@ -1,3 +1,3 @@
-from .contact_sheet import draw_contact_sheet
+from .contact_sheet import draw_contact_sheet, save_world_contact_sheet, world_contact_sheet
 
-__all__ = ['draw_contact_sheet']
+__all__ = ['draw_contact_sheet', 'world_contact_sheet', 'save_world_contact_sheet']

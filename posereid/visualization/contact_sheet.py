@@ -1,12 +1,22 @@
-"""A grid of pedestrian crops (e.g. identities × cameras), optionally with their keypoints."""
+"""A grid of pedestrian crops (e.g. identities × cameras), optionally with their keypoints, and
+the contact sheet of a generated synthetic world."""
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Sequence
 
 import cv2
 import numpy as np
 
-from posereid.pose.keypoints import SKELETON, dataset_metainfo
+from posereid.pose.keypoints import NUM_KEYPOINTS, SKELETON, dataset_metainfo
+from posereid.utils.image_io import read_image
+
+from .png import save_png
+
+#: File name of a world's contact sheet, beside its ``manifest.json``.
+WORLD_CONTACT_SHEET = 'contact_sheet.png'
 
 _GAP = 4
 _BACKGROUND = (255, 255, 255)
@@ -75,3 +85,35 @@ def draw_contact_sheet(cells: Sequence[Sequence[np.ndarray | None]],
             x = left + _GAP + j * (cell_w + _GAP)
             sheet[y:y + cell.shape[0], x:x + cell.shape[1]] = cell
     return sheet
+
+
+def world_contact_sheet(world_dir: str | os.PathLike, domain: str, num_ids: int = 6,
+                        draw_keypoints: bool = True, scale: int = 2) -> np.ndarray:
+    """RGB contact sheet of a generated domain: held-out identities seen by the most cameras
+    (rows) × cameras (columns), one crop per camera, keypoints drawn if ``draw_keypoints``."""
+    root = Path(world_dir) / domain
+    coco = json.loads((root / 'annotations' / 'person_keypoints_val.json').read_text('utf-8'))
+    paths = {image['id']: image['file_name'] for image in coco['images']}
+    first: dict[int, dict[int, dict]] = {}
+    for ann in coco['annotations']:
+        first.setdefault(ann['pid'], {}).setdefault(ann['camera'], ann)
+    pids = sorted(first, key=lambda pid: (-len(first[pid]), pid))[:num_ids]
+    cameras = sorted({cam for pid in pids for cam in first[pid]})
+    cells, keypoints = [], []
+    for pid in pids:
+        anns = [first[pid].get(cam) for cam in cameras]
+        cells.append([None if a is None else read_image(str(root / paths[a['image_id']]))
+                      for a in anns])
+        keypoints.append([None if a is None or not draw_keypoints else
+                          np.reshape(a['keypoints'], (NUM_KEYPOINTS, 3)) for a in anns])
+    return draw_contact_sheet(cells, keypoints, row_labels=[f'{pid:04d}' for pid in pids],
+                              column_labels=[f'c{cam}' for cam in cameras], scale=scale)
+
+
+def save_world_contact_sheet(world_dir: str | os.PathLike, manifest: dict) -> Path:
+    """Write the :func:`world_contact_sheet` of the world's first domain (``manifest`` as
+    :func:`~posereid.datasets.synthetic.generate_world` returns it) to
+    ``<world_dir>/contact_sheet.png``, atomically; return its path."""
+    path = Path(world_dir) / WORLD_CONTACT_SHEET
+    save_png(world_contact_sheet(world_dir, next(iter(manifest['domains']))), path)
+    return path

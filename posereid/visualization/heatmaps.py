@@ -14,12 +14,13 @@ import cv2
 import numpy as np
 import torch
 
-from posereid.datasets.image_io import read_image
+from posereid.datasets import build_source
 from posereid.pose.backends import build_pose_backend, complete_pose_config
 from posereid.pose.heatmap_cache import HeatmapCache, predict_batch
 from posereid.pose.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS, SKELETON, dataset_metainfo
 from posereid.pose.regions import (NUM_MACRO_REGIONS, REGION_NAMES, keypoints_from_heatmaps,
                                    region_boxes)
+from posereid.utils.image_io import read_image
 
 from .contact_sheet import draw_contact_sheet
 from .png import save_png
@@ -119,7 +120,6 @@ def load_heatmaps(img_paths: Sequence[str], cache_dir: str | os.PathLike | None 
 def dataset_images(name: str, root: str | os.PathLike | None, num: int) -> list[str]:
     """``num`` images of identities (no distractors or junk), evenly spread over the query
     and gallery of dataset ``name``, and its training set if they run short."""
-    from posereid.datasets import build_source  # datasets import the pose package
     source = build_source(name, root=root)
     records = [r for split in (source.query, source.gallery, source.train) for r in split
                if r.pid > 0]

@@ -14,5 +14,3 @@ test_pipeline = train_pipeline[:3] + train_pipeline[-1:]  # load, resize, pack
 train_dataloader = dict(dataset=dict(source=source, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(source=source, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(protocol='cuhk03')
-test_evaluator = val_evaluator

@@ -1,5 +1,5 @@
-# Pair training and query/gallery testing on one dataset. A dataset file sets `source`, the
-# pipelines and the evaluator's protocol.
+# Pair training and query/gallery testing on one dataset. A dataset file sets `source` and the
+# pipelines; the evaluation protocol is the source's (ReIDSource.protocol).
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,

@@ -18,5 +18,3 @@ train_dataloader = dict(
 val_dataloader = dict(num_workers=0, persistent_workers=False,
                       dataset=dict(source=source, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(protocol='market')
-test_evaluator = val_evaluator

@@ -2,7 +2,6 @@
 # summary, FC 500 with dropout, 2-way softmax trained with pair cross-entropy.
 model = dict(
     type='SiameseND',
-    input_size=(160, 60),
     matching='nd',
     branch=dict(dropout=0.5),
     losses=dict(pair=dict(type='PairCrossEntropyLoss')))

@@ -3,7 +3,6 @@
 # verifies pairs of embeddings, trained with pair cross-entropy.
 model = dict(
     type='SpindleNet',
-    input_size=(160, 60),
     branch=dict(backbone=dict(type='SmallSpindleBackbone'), embedding_dim=256,
                 heatmap_mode='none'),
     head_dim=256,

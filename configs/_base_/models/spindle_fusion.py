@@ -5,7 +5,6 @@
 # (docs/ablation.md); 'nd' is Ahmed et al.'s original, 'ncc' Subramaniam et al.'s.
 model = dict(
     type='SpindleFusion',
-    input_size=(160, 60),
     spindle=dict(backbone=dict(type='SmallSpindleBackbone'), embedding_dim=256,
                  heatmap_mode='none'),
     siamese=dict(matching='both', dropout=0.5),

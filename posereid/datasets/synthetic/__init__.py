@@ -11,11 +11,10 @@ from .config import (PRESETS, ClothingStyle, DomainConfig, SceneStyle, WorldConf
                      default_world, market_scale_world, small_world)
 from .identity import Identity, sample_identity
 from .render import render_view
-from .world import generate_world, is_complete, world_contact_sheet
+from .world import generate_world, is_complete
 
 __all__ = [
     'WorldConfig', 'DomainConfig', 'ClothingStyle', 'SceneStyle', 'PRESETS', 'default_world',
     'small_world', 'market_scale_world', 'Identity', 'sample_identity', 'Camera', 'View',
     'sample_camera', 'sample_view', 'render_view', 'generate_world', 'is_complete',
-    'world_contact_sheet',
 ]

@@ -30,9 +30,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posereid.pose.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS, SKELETON
+from posereid.pose.keypoints import KEYPOINT_NAMES, SKELETON
 from posereid.utils.io import atomic_save_json, atomic_write
-from posereid.visualization import draw_contact_sheet
 
 from .camera import Camera, sample_camera, sample_view
 from .config import GENERATOR_VERSION, DomainConfig, WorldConfig
@@ -40,7 +39,6 @@ from .identity import sample_identity
 from .render import render_view
 
 MANIFEST = 'manifest.json'
-CONTACT_SHEET = 'contact_sheet.png'
 KEYPOINTS_TABLE = 'keypoints.json'
 
 # Seed streams inside a domain.
@@ -221,29 +219,6 @@ def is_complete(out_dir: str | os.PathLike, config: WorldConfig) -> bool:
                for d in config.domains)
 
 
-def world_contact_sheet(world_dir: str | os.PathLike, domain: str, num_ids: int = 6,
-                        draw_keypoints: bool = True, scale: int = 2) -> np.ndarray:
-    """RGB contact sheet of a generated domain: held-out identities seen by the most cameras
-    (rows) × cameras (columns), one crop per camera, keypoints drawn if ``draw_keypoints``."""
-    root = Path(world_dir) / domain
-    coco = _read_json(root / 'annotations' / 'person_keypoints_val.json')
-    paths = {image['id']: image['file_name'] for image in coco['images']}
-    first: dict[int, dict[int, dict]] = {}
-    for ann in coco['annotations']:
-        first.setdefault(ann['pid'], {}).setdefault(ann['camera'], ann)
-    pids = sorted(first, key=lambda pid: (-len(first[pid]), pid))[:num_ids]
-    cameras = sorted({cam for pid in pids for cam in first[pid]})
-    cells, keypoints = [], []
-    for pid in pids:
-        anns = [first[pid].get(cam) for cam in cameras]
-        cells.append([None if a is None else cv2.cvtColor(
-            cv2.imread(str(root / paths[a['image_id']])), cv2.COLOR_BGR2RGB) for a in anns])
-        keypoints.append([None if a is None or not draw_keypoints else
-                          np.reshape(a['keypoints'], (NUM_KEYPOINTS, 3)) for a in anns])
-    return draw_contact_sheet(cells, keypoints, row_labels=[f'{pid:04d}' for pid in pids],
-                              column_labels=[f'c{cam}' for cam in cameras], scale=scale)
-
-
 def generate_world(config: WorldConfig, out_dir: str | os.PathLike, workers: int | None = None,
                    force: bool = False) -> dict:
     """Write ``config``'s world into ``out_dir``; return its manifest.
@@ -279,12 +254,7 @@ def generate_world(config: WorldConfig, out_dir: str | os.PathLike, workers: int
             layout=domain.layout, height=domain.height, width=domain.width,
             num_images=len(records), num_ids=len(people), num_held_out_ids=sum(people.values()),
             images=_count(records))
-    sheet = world_contact_sheet(out_dir, config.domains[0].name)
-    _, png = cv2.imencode('.png', cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR),
-                          [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    with atomic_write(out_dir / CONTACT_SHEET, 'wb') as f:
-        f.write(png.tobytes())
     manifest = dict(generator_version=GENERATOR_VERSION, config_hash=config.config_hash(),
-                    config=config.to_dict(), domains=domains, contact_sheet=CONTACT_SHEET)
+                    config=config.to_dict(), domains=domains)
     atomic_save_json(manifest, out_dir / MANIFEST)
     return manifest

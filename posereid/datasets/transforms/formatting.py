@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from posereid.registry import TRANSFORMS
 
@@ -22,8 +23,6 @@ class PackReID:
         self.scale = 1 / (np.asarray(std, dtype=np.float32) * 255)
 
     def __call__(self, results: dict) -> dict:
-        import torch  # here, not at import: see posereid/datasets/__init__.py
-
         image = (results['img'].astype(np.float32) - self.mean) * self.scale    # (H, W, 3)
         item = dict(img=torch.from_numpy(image.transpose(2, 0, 1).copy()),
                     pid=int(results['pid']), camid=int(results['camid']),

@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from posereid.registry import TRANSFORMS
-
-from ..image_io import read_image
+from posereid.utils.image_io import read_image
 
 
 @TRANSFORMS.register_module()

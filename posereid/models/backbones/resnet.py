@@ -10,7 +10,7 @@ C3     layer4 (stride 1 with last_stride=1)   32/16  2048
 
 Nothing is downloaded: the network starts from random weights (``weights=None``) unless
 ``pretrained`` names a local state-dict file (e.g. torchvision's ImageNet checkpoint, copied by
-hand into ``checkpoints_root()``).
+hand into ``checkpoints/``).
 """
 from __future__ import annotations
 

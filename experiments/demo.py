@@ -1,5 +1,10 @@
 """``make demo``: the whole mission on the embedded synthetic world, written up as a report.
 
+    python experiments/demo.py [--out work_dirs/demo] [--workers N]
+
+The world goes to ``$POSEREID_DATA/synthetic`` (default ``data/synthetic`` in the working
+directory); models, caches and the report to ``work_dirs/``.
+
 Stages (each prints its progress and duration; finished stages are cheap to re-run):
 
 1. generate the default synthetic world (``data/synthetic`` or ``$POSEREID_DATA/synthetic``);
@@ -8,16 +13,28 @@ Stages (each prints its progress and duration; finished stages are cheap to re-r
 4. train SiameseND, Spindle and the Spindle+ND fusion on the market domain;
 5. test every model on every domain (in-domain results and the cross-dataset matrix);
 6. write ``work_dirs/demo/README.md`` with the tables and pictures (and the ablation's table,
-   when ``tools/ablation.py`` has been run).
+   when ``experiments/ablation.py`` has been run).
 """
 from __future__ import annotations
 
+import argparse
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from posereid.baselines import evaluate_market_folder
+from posereid.datasets.synthetic import default_world, generate_world
+from posereid.engine import cross_dataset, train
+from posereid.engine.heatmaps import build_cache_for_source
+from posereid.pose.training import synthetic_pose_backend_cfg
 from posereid.utils.io import atomic_write
-from posereid.utils.paths import PROJECT_ROOT, data_root
+from posereid.utils.paths import data_root
+from posereid.visualization import save_world_contact_sheet
+from posereid.visualization.curves import draw_training_curves, read_training_log
+from posereid.visualization.heatmaps import visualize_heatmaps
+
+#: The shipped configs, beside this folder in the checkout.
+CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 
 #: The embedded world's domains, as dataset names, and the folders they live in.
 DOMAINS = {'synthetic_market': 'market', 'synthetic_duke': 'duke', 'synthetic_cuhk01': 'cuhk01'}
@@ -70,20 +87,19 @@ def _copy_picture(src: Path, report: DemoReport, name: str) -> str:
 
 
 def generate(world_dir: Path, report: DemoReport, workers: int | None) -> dict:
-    from posereid.datasets.synthetic import default_world, generate_world
     manifest = generate_world(default_world(), world_dir, workers=workers)
     rows = ['| domain | layout | crop | identities (held out) | images |', '|---|---|---|---:|---:|']
     for name, d in manifest['domains'].items():
         rows.append(f'| {name} | {d["layout"]} | {d["height"]}×{d["width"]} | '
                     f'{d["num_ids"]} ({d["num_held_out_ids"]}) | {d["num_images"]} |')
-    picture = _copy_picture(world_dir / manifest['contact_sheet'], report, 'contact_sheet.png')
+    picture = _copy_picture(save_world_contact_sheet(world_dir, manifest), report,
+                            'contact_sheet.png')
     report.add('The embedded world', '\n'.join(rows) + f'\n\n![contact sheet]({picture})\n\n'
                'Held-out identities (rows) of the market domain across its cameras (columns).')
     return manifest
 
 
 def color_histogram(world_dir: Path, report: DemoReport) -> dict:
-    from posereid.baselines import evaluate_market_folder
     rows = ['| domain | rank-1 | rank-5 | mAP |', '|---|---:|---:|---:|']
     results = {}
     for domain in ('market', 'duke'):
@@ -99,7 +115,6 @@ def color_histogram(world_dir: Path, report: DemoReport) -> dict:
 
 def pose_backend_config() -> tuple[dict, str]:
     """The shipped pose checkpoint (docs/pose.md) as a backend config, and its name."""
-    from posereid.pose.training import synthetic_pose_backend_cfg
     cfg = synthetic_pose_backend_cfg()
     for key in ('config', 'checkpoint'):
         if not Path(cfg[key]).is_file():
@@ -109,8 +124,6 @@ def pose_backend_config() -> tuple[dict, str]:
 
 
 def precompute(world_dir: Path, heatmap_root: Path, report: DemoReport) -> None:
-    from posereid.pose.heatmap_cache import build_cache_for_source
-    from posereid.visualization.heatmaps import visualize_heatmaps
     pose_cfg, pose_name = pose_backend_config()
     rows = ['| domain | images | seconds |', '|---|---:|---:|']
     for name, folder in DOMAINS.items():
@@ -132,8 +145,6 @@ def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> list
     """Train the three models on the market domain, and the fusion on the other two domains
     for the cross-dataset matrix; a run whose ``last_checkpoint`` exists is reused. Returns the
     matrix rows (:func:`posereid.engine.cross_dataset` sources)."""
-    from posereid.engine import train
-    from posereid.visualization.curves import draw_training_curves, read_training_log
     runs = [(model, config, 'synthetic_market') for model, config in MODELS.items()]
     runs += [('SpindleFusion', MODELS['SpindleFusion'], name) for name in list(DOMAINS)[1:]]
     # no validation while training: the next stage tests every model
@@ -142,7 +153,7 @@ def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> list
     for model, config, source in runs:
         suffix = '' if source == 'synthetic_market' else '_' + DOMAINS[source]
         work_dir = work_root / f'{config}{suffix}'
-        config_path = PROJECT_ROOT / 'configs' / f'{config}.py'
+        config_path = CONFIGS / f'{config}.py'
         source_options = {'train_dataloader.dataset.source': source,
                           'val_dataloader.dataset.source': source}
         if (work_dir / 'last_checkpoint').is_file():
@@ -178,7 +189,6 @@ def _pair_galleries(report_dir: Path, folder: str) -> str:
 def evaluate_models(rows: list[dict], report: DemoReport) -> list[dict]:
     """Every trained model on every domain (two-stage ranking and pair metrics): the in-domain
     comparison of the three models and the cross-dataset matrix."""
-    from posereid.engine import cross_dataset
     out = report.out_dir / 'cross_dataset'
     matrix = cross_dataset({'sources': rows}, out)
     cells = [c for c in matrix['cells'] if c['status'] == 'ok']
@@ -208,13 +218,16 @@ Ranked lists of the fusion model (query, then its top 10; green = same person).
     return matrix['cells']
 
 
-def run_demo(out_dir: str | Path = PROJECT_ROOT / 'work_dirs' / 'demo',
-             workers: int | None = None) -> Path:
-    """Run every stage; return the report's path."""
-    out_dir = Path(out_dir)
-    world_dir, work_root = data_root() / 'synthetic', PROJECT_ROOT / 'work_dirs'
+def run_demo(out_dir: str | Path = 'work_dirs/demo', workers: int | None = None,
+             work_root: str | Path = 'work_dirs') -> Path:
+    """Run every stage; return the report's path. Runs, caches and the ablation's results are
+    under ``work_root``."""
+    out_dir, work_root = Path(out_dir), Path(work_root)
+    world_dir = data_root() / 'synthetic'
     heatmap_root = work_root / 'heatmaps'
-    cfg_options = {'heatmap_root': str(heatmap_root)}
+    # mmengine's environment, config and hook dumps go to each run's log file; the console
+    # shows the stage lines and progress bars
+    cfg_options = {'heatmap_root': str(heatmap_root), 'console_log_level': 'WARNING'}
     out_dir.mkdir(parents=True, exist_ok=True)
     report = DemoReport(out_dir)
     start = time.perf_counter()
@@ -226,9 +239,21 @@ def run_demo(out_dir: str | Path = PROJECT_ROOT / 'work_dirs' / 'demo',
     ablation = work_root / 'ablation' / 'ablation.md'
     report.add('Ablation over seeds', ablation.read_text(encoding='utf-8').split('\n', 1)[1]
                if ablation.is_file() else
-               'Not run yet: `python tools/ablation.py` trains every variant with 3 seeds (21 '
-               "minutes on 2 CPU cores at half the demo's epochs) and writes "
-               f'`{ablation.relative_to(PROJECT_ROOT)}`, which the next demo run includes here.')
+               'Not run yet: `python experiments/ablation.py` trains every variant with 3 seeds '
+               "(21 minutes on 2 CPU cores at half the demo's epochs) and writes "
+               f'`{ablation}`, which the next demo run includes here.')
     path = report.write()
     print(f'\n[demo] finished in {time.perf_counter() - start:.0f} s; report: {path}')
     return path
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', type=Path, default=Path('work_dirs/demo'))
+    parser.add_argument('--workers', type=int, help='world generation processes (default: all)')
+    args = parser.parse_args(argv)
+    run_demo(args.out, args.workers)
+
+
+if __name__ == '__main__':
+    main()

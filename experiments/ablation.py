@@ -1,14 +1,19 @@
-"""Ablation of the mission's models on one training set: what ``tools/ablation.py`` does.
+"""Ablation of the mission's models on one training set, several seeds, in- and cross-domain.
+
+    python experiments/ablation.py [--out work_dirs/ablation] [--seeds 0 1 2] [--variants NAME ...]
+                                   [--cfg-options k=v ...]
 
 Every variant (a config and its ``cfg_options``, :data:`VARIANTS`) is trained with the same
 data and budget for every seed into ``<out_dir>/<variant>/seed<k>`` and its last checkpoint is
 tested (:func:`posereid.engine.test`, no pictures) on every test set. Per variant and test set
 the mean and sample standard deviation over seeds of two-stage rank-1, two-stage mAP and pair
 accuracy are written to ``ablation.json``, ``ablation.md`` and ``ablation.csv`` after every run,
-so an interrupted ablation still reports what finished; a finished run is reused.
+so an interrupted ablation still reports what finished; a finished run is reused (see
+docs/ablation.md).
 """
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import json
@@ -21,10 +26,11 @@ import numpy as np
 from mmengine.config import Config
 
 from posereid.engine import load_config, test, train
+from posereid.engine.cli import add_cfg_options, exit_on_user_error
 from posereid.utils.io import atomic_save_json, atomic_write
-from posereid.utils.paths import PROJECT_ROOT
 
-_CONFIGS = PROJECT_ROOT / 'configs'
+#: The shipped configs, beside this folder in the checkout.
+_CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
 _FUSION = _CONFIGS / 'spindle_fusion_synthetic.py'
 #: name → (config, cfg_options): the single branches, the fusion (ND + NCC matching, hard-negative
 #: mining), the fusion without mining, and the fusion with ND or NCC matching alone.
@@ -234,3 +240,24 @@ def run_ablation(out_dir: str | os.PathLike, seeds=(0, 1, 2), variants=None,
                       'fusion_verdict': fusion_verdict(summary)}
             report['files'] = write_report(out_dir, report)
     return report
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split('\n', 2)[2])
+    parser.add_argument('--out', default='work_dirs/ablation', help='output folder')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--variants', nargs='+', choices=list(VARIANTS), metavar='NAME',
+                        help=f'default: all of {", ".join(VARIANTS)}')
+    add_cfg_options(parser)
+    args = parser.parse_args(argv)
+    with exit_on_user_error():
+        report = run_ablation(args.out, seeds=args.seeds, variants=args.variants,
+                              cfg_options=args.cfg_options)
+    print(report['markdown'] + '\n\n' + report['fusion_verdict']['sentence'])
+    print('\n'.join(f'{kind}: {path}' for kind, path in report['files'].items()))
+
+
+if __name__ == '__main__':
+    main()

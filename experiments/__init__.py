@@ -1,0 +1,3 @@
+"""Experiment drivers that run posereid end to end, kept beside the package (not in it):
+``demo.py`` (``make demo``) and ``ablation.py``. Each is a script (``python experiments/demo.py``)
+whose functions the tests import; they find the shipped configs beside themselves."""
