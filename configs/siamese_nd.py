@@ -1,9 +1,9 @@
 # SiameseND on CUHK03 (the seed's setting): pair cross-entropy, Adam with L2, dropout.
 _base_ = [
-    './_base_/models/siamese_nd.py', './_base_/datasets/cuhk03.py',
+    './_base_/models/siamese_nd.py', './_base_/datasets/cuhk03_classic.py',
     './_base_/schedules/pair_adam.py', './_base_/default_runtime.py'
 ]
 # SiameseND uses no pose: no heatmap cache needed.
 train_dataloader = dict(dataset=dict(heatmap_cache=None))
 val_dataloader = dict(dataset=dict(heatmap_cache=None))
-test_dataloader = val_dataloader
+test_dataloader = dict(dataset=dict(heatmap_cache=None))

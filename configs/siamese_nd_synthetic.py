@@ -5,4 +5,4 @@ _base_ = [
 ]
 train_dataloader = dict(dataset=dict(heatmap_cache=None))
 val_dataloader = dict(dataset=dict(heatmap_cache=None))
-test_dataloader = val_dataloader
+test_dataloader = dict(dataset=dict(heatmap_cache=None))

@@ -2,6 +2,6 @@
 # dropout; pose heatmaps from <heatmap_root>/cuhk03 (tools/precompute_heatmaps.py --dataset
 # cuhk03).
 _base_ = [
-    './_base_/models/spindle.py', './_base_/datasets/cuhk03.py',
+    './_base_/models/spindle.py', './_base_/datasets/cuhk03_classic.py',
     './_base_/schedules/pair_adam.py', './_base_/default_runtime.py'
 ]

@@ -1,17 +1,11 @@
 """Dataset loaders on tiny fixture trees in each official layout (CUHK03: test_datasets_cuhk03)."""
 import numpy as np
 import pytest
+from dataset_trees import cuhk01_tree, image, market_tree
 from PIL import Image
 
 from posereid.datasets import (BadImageError, DatasetFormatError, DatasetLayoutError, SOURCES,
                                build_source)
-
-
-def _image(path, size=(8, 4)):
-    """A tiny image file at ``path`` (format from its suffix)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.full((*size, 3), 90, np.uint8)).save(path)
-    return path
 
 
 def _ids(records):
@@ -22,20 +16,9 @@ def _cams(records):
     return sorted({r.camid for r in records})
 
 
-def _market_tree(root):
-    for name in ('0002_c1s1_000451_03.jpg', '0002_c2s1_000551_01.jpg', '0007_c2s3_070952_01.jpg',
-                 '0007_c4s3_071052_02.jpg', '0007_c4s3_071152_01.jpg', '-1_c1s1_000100_01.jpg'):
-        _image(root / 'bounding_box_train' / name)
-    for name in ('0001_c1s1_001051_00.jpg', '0003_c2s1_000301_00.jpg'):
-        _image(root / 'query' / name)
-    for name in ('0001_c2s1_001151_01.jpg', '0003_c1s1_000401_02.jpg', '0000_c3s1_000001_01.jpg',
-                 '-1_c1s1_000002_01.jpg', '0001_c6s1_000003_01.jpg'):
-        _image(root / 'bounding_box_test' / name)
-
-
 def test_market1501_drops_junk_keeps_distractors_in_gallery_and_relabels_train(tmp_path):
     root = tmp_path / 'market1501' / 'Market-1501-v15.09.15'          # release folder found
-    _market_tree(root)
+    market_tree(root)
     source = build_source('market1501', root=tmp_path / 'market1501')
     assert source.protocol == 'market' and source.name == 'market1501'
     assert _ids(source.train) == [0, 1] and len(source.train) == 5 and source.num_train_pids == 2
@@ -48,9 +31,9 @@ def test_market1501_drops_junk_keeps_distractors_in_gallery_and_relabels_train(t
 
 def test_market1501_default_root_is_under_the_data_root(tmp_path, monkeypatch):
     monkeypatch.setenv('POSEREID_DATA', str(tmp_path))
-    _market_tree(tmp_path / 'market1501')
+    market_tree(tmp_path / 'market1501')
     assert len(build_source('market1501').query) == 2
-    _market_tree(tmp_path / 'dukemtmc-reid' / 'DukeMTMC-reID')
+    market_tree(tmp_path / 'dukemtmc-reid' / 'DukeMTMC-reID')
     assert build_source('dukemtmc').name == 'dukemtmc'
 
 
@@ -64,14 +47,14 @@ def test_missing_folder_names_the_path_and_shows_the_layout(tmp_path):
 
 
 def test_badly_named_file_is_reported_with_its_path(tmp_path):
-    _market_tree(tmp_path)
-    _image(tmp_path / 'query' / 'holiday.jpg')
+    market_tree(tmp_path)
+    image(tmp_path / 'query' / 'holiday.jpg')
     with pytest.raises(DatasetFormatError, match='holiday.jpg'):
         build_source('market1501', root=tmp_path)
 
 
 def test_corrupt_image_raises_naming_it_or_is_skipped_and_counted(tmp_path):
-    _market_tree(tmp_path)
+    market_tree(tmp_path)
     broken = tmp_path / 'query' / '0003_c3s1_000302_00.jpg'
     broken.write_bytes(b'garbage')
     with pytest.raises(BadImageError, match='0003_c3s1_000302_00.jpg'):
@@ -84,7 +67,7 @@ def test_corrupt_image_raises_naming_it_or_is_skipped_and_counted(tmp_path):
 
 
 def test_truncated_image_is_caught_by_full_decoding(tmp_path):
-    _market_tree(tmp_path)
+    market_tree(tmp_path)
     path = tmp_path / 'query' / '0003_c3s1_000303_00.jpg'
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 32, 3), np.uint8)).save(path)
     path.write_bytes(path.read_bytes()[:-1000])
@@ -105,7 +88,7 @@ def test_msmt17_reads_the_list_files(tmp_path):
     for split, lines in lists.items():
         folder = root / ('test' if split in ('query', 'gallery') else 'train')
         for line in lines:
-            _image(folder / line.split()[0])
+            image(folder / line.split()[0])
         (root / f'list_{split}.txt').write_text('\n'.join(lines) + '\n')
     source = build_source('msmt17', root=tmp_path / 'msmt17')
     assert len(source.train) == 3 and source.num_train_pids == 2
@@ -117,14 +100,8 @@ def test_msmt17_reads_the_list_files(tmp_path):
         build_source('msmt17', root=tmp_path / 'msmt17')
 
 
-def _cuhk01_tree(root, num_ids):
-    for pid in range(1, num_ids + 1):
-        for image in range(1, 5):
-            _image(root / 'campus' / f'{pid:04d}{image:03d}.png')
-
-
 def test_cuhk01_random_splits_by_index_and_the_all_ids_test_set(tmp_path):
-    _cuhk01_tree(tmp_path, 9)
+    cuhk01_tree(tmp_path, 9)
     source = build_source('cuhk01', root=tmp_path)
     assert source.protocol == 'single_gallery_shot'
     assert source.num_train_pids == 4 and len(source.train) == 16
@@ -146,8 +123,8 @@ def test_cuhk01_random_splits_by_index_and_the_all_ids_test_set(tmp_path):
 
 def test_viper_pairs_cameras_by_identity_and_splits_in_half(tmp_path):
     for pid in range(10):
-        _image(tmp_path / 'VIPeR' / 'cam_a' / f'{pid:03d}_45.bmp')
-        _image(tmp_path / 'VIPeR' / 'cam_b' / f'{pid:03d}_90.bmp')
+        image(tmp_path / 'VIPeR' / 'cam_a' / f'{pid:03d}_45.bmp')
+        image(tmp_path / 'VIPeR' / 'cam_b' / f'{pid:03d}_90.bmp')
     source = build_source('viper', root=tmp_path)
     assert source.protocol == 'single_gallery_shot' and source.num_train_pids == 5
     assert len(source.train) == 10 and _cams(source.train) == [0, 1]
@@ -163,7 +140,7 @@ def test_folder_dataset_from_names_with_a_custom_pattern(tmp_path):
                              query=['4/camB_1.jpg', '-1/camA_1.jpg'],
                              gallery=['4/camA_2.jpg', '5/cam_front_1.jpg']).items():
         for name in names:
-            _image(tmp_path / split / name)
+            image(tmp_path / split / name)
     pattern = r'^(?P<pid>-?\d+)/cam_?(?P<camid>[A-Za-z]+)_'
     source = build_source('folder', root=tmp_path, pattern=pattern)
     assert source.num_train_pids == 2 and len(source.train) == 3
@@ -175,7 +152,7 @@ def test_folder_dataset_from_names_with_a_custom_pattern(tmp_path):
 
 def test_folder_dataset_from_a_csv(tmp_path):
     for i in range(4):
-        _image(tmp_path / 'imgs' / f'{i}.jpg')
+        image(tmp_path / 'imgs' / f'{i}.jpg')
     (tmp_path / 'list.csv').write_text(
         'path,pid,camid,split\nimgs/0.jpg,10,1,train\nimgs/1.jpg,11,2,train\n'
         'imgs/2.jpg,3,1,query\nimgs/3.jpg,3,2,gallery\n')

@@ -162,3 +162,39 @@ def test_mmengine_train_and_val_steps_take_the_collated_batch_dict():
     assert [o['img_path'] for o in outputs] == batch['img_paths']
     assert all(o['embedding'].shape == (256,) and o['embedding'].device.type == 'cpu'
                for o in outputs)
+
+
+def test_batch_hard_pairs_take_each_images_hardest_positive_and_negative():
+    model = SiameseND(input_size=(32, 24), pair_mining='batch_hard',
+                      branch=dict(channels=(4, 5), summary_channels=5, fc_dim=8))
+    # two identities on a line: 0 at x = 0, 1, 3; 1 at x = 4, 9
+    embeddings = torch.tensor([[0.], [1.], [3.], [4.], [9.]])
+    pids = torch.tensor([0, 0, 0, 1, 1])
+    first, second = model.training_pairs(embeddings, pids)
+    pairs = sorted(zip(first.tolist(), second.tolist()))
+    # positives: farthest same-identity image; negatives: nearest other-identity image
+    assert pairs == sorted([(0, 2), (1, 2), (2, 0), (3, 4), (4, 3),
+                            (0, 3), (1, 3), (2, 3), (3, 2), (4, 2)])
+    lone = model.training_pairs(embeddings[:1], pids[:1])           # one image: no pair
+    assert [len(index) for index in lone] == [0, 0]
+    with pytest.raises(ValueError, match='pair_mining'):
+        SiameseND(input_size=(32, 24), pair_mining='random')
+
+
+def test_the_bnneck_feeds_ranking_and_the_classifier_but_not_the_triplet_loss():
+    torch.manual_seed(0)
+    model = SpindleNet(input_size=(64, 32), neck=True, num_classes=4, losses=ALL_LOSSES,
+                       branch=dict(backbone=dict(type='SmallSpindleBackbone', channels=(8, 8, 8)),
+                                   embedding_dim=16,
+                                   macro_roi_size=(4, 4), micro_roi_size=(4, 2)),
+                       head_dim=8, pair_mining='batch_hard').eval()
+    batch = make_batch(8, (64, 32))
+    raw = model.extract_pair_features(batch['imgs'], batch['heatmaps'])['embedding']
+    torch.testing.assert_close(model.extract_embedding(batch['imgs'], batch['heatmaps']),
+                               model.neck(raw))
+    assert not model.neck.bias.requires_grad
+    model.train()
+    losses = model(**batch, mode='loss')
+    assert {'loss_pair', 'loss_id', 'loss_triplet'} <= set(losses)
+    losses['loss_id'].backward()
+    assert model.neck.weight.grad is not None and model.neck.weight.grad.abs().sum() > 0

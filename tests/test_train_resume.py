@@ -4,7 +4,8 @@ from pathlib import Path
 import torch
 from test_train_fixtures import CONFIGS, data_env, one_thread, tiny_options, world  # noqa: F401
 
-from posereid.engine import train
+from posereid.datasets import HeldOutValidation, build_source
+from posereid.engine import load_config, train
 from posereid.engine.tester import read_checkpoint
 
 
@@ -43,6 +44,10 @@ def test_resume_after_a_stop_gives_the_losses_and_weights_of_an_uninterrupted_ru
     assert final_resumed['hard_negatives'] == final_full['hard_negatives']
     metrics = resumed['val_metrics']
     assert set(metrics) >= {'reid/rank1', 'reid/mAP', 'two_stage/rank1', 'two_stage/mAP'}
-    assert metrics['two_stage/pair_passes'] == 10 * 15        # small world: Q x min(K, G)
+    # validation ranks the training identities held out of training (never the test split):
+    # Q x min(K, G) pair passes
+    val = HeldOutValidation(build_source('synthetic_market', data_root=world / 'data'), 0.1)
+    top_k = load_config(config, options).retrieval.top_k
+    assert metrics['two_stage/pair_passes'] == len(val.query) * min(top_k, len(val.gallery))
     assert resumed['best_checkpoint'] and Path(resumed['best_checkpoint']).is_file()
     assert list((tmp_path / 'full').glob('*/vis_data/events.out.tfevents.*'))  # TensorBoard

@@ -1,10 +1,11 @@
 """Evaluate trained re-id models.
 
-    python tools/test.py CONFIG CHECKPOINT [--dataset NAME ...] [--out DIR] [--top-k K]
+    python tools/test.py CONFIG CHECKPOINT [--best] [--dataset NAME ...] [--out DIR] [--top-k K]
                          [--cfg-options k=v ...] [--device cpu|cuda] [--no-pictures]
     python tools/test.py --cross-dataset [MATRIX_CONFIG] [--out DIR]
 
-CHECKPOINT is a .pth file or a work dir (its best, else last, checkpoint). The first form
+CHECKPOINT is a .pth file or a work dir (its last checkpoint; with --best, the checkpoint that
+scored best on the validation identities). The first form
 prints ranking (embedding and two-stage) and pair metrics and writes results.json with ranked
 lists and pair galleries; the second runs the train-on-A x test-on-B matrix (default:
 configs/cross_dataset/synthetic.py, the embedded world's domains).
@@ -32,6 +33,8 @@ def main() -> None:
     parser.add_argument('--dataset', nargs='+', help='dataset names (default: the config\'s)')
     parser.add_argument('--out', help='output folder (default: <work_dir>/test, or '
                                       'work_dirs/cross_dataset)')
+    parser.add_argument('--best', action='store_const', const='best', default='last',
+                        dest='which', help="a work dir's best checkpoint instead of its last")
     parser.add_argument('--top-k', type=int, help='two-stage shortlist (default: config, 100)')
     parser.add_argument('--device', choices=DEVICES)
     parser.add_argument('--no-pictures', action='store_true')
@@ -47,7 +50,10 @@ def main() -> None:
             parser.error('CONFIG and CHECKPOINT are required unless --cross-dataset is given')
         results = test(args.config, args.checkpoint, datasets=args.dataset, out_dir=args.out,
                        top_k=args.top_k, cfg_options=args.cfg_options, device=args.device,
-                       pictures=not args.no_pictures)
+                       pictures=not args.no_pictures, which=args.which)
+    used = {r['checkpoint'] for r in results.values()}
+    print(f'checkpoint: {", ".join(sorted(used))}'
+          + ('' if args.checkpoint.endswith('.pth') else f' ({args.which} of the work dir)'))
     print(format_results_table(results))
 
 

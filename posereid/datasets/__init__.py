@@ -20,12 +20,13 @@ from .reid_dataset import ReIDDataset
 from .samplers import IdentitySampler, PairSampler
 from .sources import SOURCES, build_source
 from .synthetic_domains import SyntheticCUHK01, SyntheticDuke, SyntheticMarket
+from .validation import HeldOutValidation
 from .viper import VIPeR
 
 __all__ = [
     'ReIDRecord', 'ReIDSource', 'VERIFY_LEVELS', 'DatasetLayoutError', 'DatasetFormatError',
     'BadImageError', 'SOURCES', 'build_source', 'Market1501', 'DukeMTMC', 'MSMT17',
     'CUHK03', 'CUHK01', 'VIPeR', 'FolderSource', 'SyntheticMarket', 'SyntheticDuke',
-    'SyntheticCUHK01', 'ReIDDataset', 'reid_collate', 'PairSampler', 'IdentitySampler',
-    'transforms',
+    'SyntheticCUHK01', 'HeldOutValidation', 'ReIDDataset', 'reid_collate', 'PairSampler',
+    'IdentitySampler', 'transforms',
 ]

@@ -5,12 +5,14 @@ from typing import Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
+from mmengine.registry import DefaultScope
 
 from posereid.pose.heatmap_cache import HeatmapCache
 from posereid.registry import DATASETS, TRANSFORMS
 
 from .base import ReIDRecord, ReIDSource
 from .sources import build_source
+from .validation import HeldOutValidation
 from .transforms import LoadHeatmaps
 
 SPLITS = ('train', 'query', 'gallery', 'test')
@@ -40,21 +42,26 @@ class ReIDDataset(BaseDataset):
         data_root: root of every dataset (a config's ``data_root``): the source's folder is
             ``<data_root>/<its default folder>`` unless a root is given; default
             :func:`posereid.utils.paths.data_root`.
+        validation: ``dict(num_ids=..., seed=...)`` holds out training identities
+            (:class:`~posereid.datasets.validation.HeldOutValidation`): ``'train'`` is then
+            the rest and ``'test'`` (``'query'``, ``'gallery'``) the held-out identities.
         lazy_init, serialize_data: as mmengine's ``BaseDataset``.
     """
 
     def __init__(self, source: str | dict | ReIDSource, split: str = 'train',
                  pipeline: Sequence[dict | callable] = (), heatmap_cache: str | None = None,
                  source_root: str | None = None, data_root: str | None = None,
-                 lazy_init: bool = False, serialize_data: bool = True) -> None:
+                 validation: dict | None = None, lazy_init: bool = False,
+                 serialize_data: bool = True) -> None:
         if split not in SPLITS:
             raise ValueError(f'split must be one of {SPLITS}; got {split!r}')
-        transforms = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
+        with DefaultScope.overwrite_default_scope('posereid'):   # whatever scope is current
+            transforms = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         if heatmap_cache is not None and not any(isinstance(t, LoadHeatmaps) for t in transforms):
             raise ValueError('a heatmap_cache is given but the pipeline has no LoadHeatmaps '
                              'transform to read it')
         self.split, self.source_root, self.heatmap_cache_dir = split, source_root, heatmap_cache
-        self._source_cfg = source
+        self._source_cfg, self.validation = source, validation
         self.source: ReIDSource | None = None
         self.heatmap_cache: HeatmapCache | None = None
         self._pids = np.empty(0, np.int64)
@@ -65,6 +72,8 @@ class ReIDDataset(BaseDataset):
     def load_data_list(self) -> list[dict]:
         """Read the source (and check the heatmap cache against its images)."""
         self.source = _as_source(self._source_cfg, self.source_root, self.data_root or None)
+        if self.validation is not None:
+            self.source = HeldOutValidation(self.source, **self.validation)
         records, splits = self._split_records()
         if self.heatmap_cache_dir is not None:
             self.heatmap_cache = HeatmapCache(self.heatmap_cache_dir)

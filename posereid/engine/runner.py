@@ -15,6 +15,10 @@ Config conventions (see ``configs/_base_/default_runtime.py`` and ``docs/trainin
   file, and shows progress bars (:class:`~posereid.engine.hooks.ProgressBarHook`) instead.
 * ``device``: ``'cpu'`` or ``'cuda'`` (set by ``--device``); ``None`` takes a GPU when there is
   one. The model is moved there by :class:`ReIDRunner`; the process environment is left alone.
+* ``model.num_classes``: left out (``None``) with an identity loss, it is the number of
+  training identities of the training source, counted when the run starts.
+* ``optim_wrapper.type='AmpOptimWrapper'`` (mixed precision) runs as a plain ``OptimWrapper``
+  on the CPU, where mmengine has no fp16 autocast.
 * Distributed runs pick the ``nccl`` backend on GPUs and ``gloo`` on the CPU.
 """
 from __future__ import annotations
@@ -107,7 +111,26 @@ def select_device(device: str | None) -> str:
 class ReIDRunner(Runner):
     """mmengine's ``Runner``, which puts a single-process model on the config's ``device``
     (mmengine's own choice is fixed when it is imported: a GPU if any, unless
-    ``CUDA_VISIBLE_DEVICES`` hid them before). Distributed runs are mmengine's."""
+    ``CUDA_VISIBLE_DEVICES`` hid them before; distributed runs are mmengine's), fills in the
+    model's ``num_classes`` from the training source and quiets the console on request."""
+
+    def build_model(self, model):
+        """With an identity loss and no ``num_classes``, build the training dataloader first
+        (it is built once; the train loop reuses it) and count its identities."""
+        if (isinstance(model, dict) and 'identity' in (model.get('losses') or {})
+                and isinstance(self._train_dataloader, dict)):
+            self._train_dataloader = self.build_dataloader(
+                self._train_dataloader, seed=self.seed,
+                diff_rank_seed=self._randomness_cfg.get('diff_rank_seed', False))
+            source = self._train_dataloader.dataset.source
+            if model.get('num_classes') not in (None, source.num_train_pids):
+                raise ValueError(f'model.num_classes={model["num_classes"]} but the training '
+                                 f'source {source.name} has {source.num_train_pids} identities: '
+                                 'leave num_classes out of the config (it is counted)')
+            model = dict(model, num_classes=source.num_train_pids)
+            self.logger.info(f'num_classes = {source.num_train_pids}, the training identities '
+                             f'of {source.name}')
+        return super().build_model(model)
 
     def build_logger(self, log_level='INFO', log_file=None, **kwargs):
         """mmengine's logger, its console handler at the config's ``console_log_level``."""
@@ -117,6 +140,7 @@ class ReIDRunner(Runner):
             for handler in logger.handlers:
                 if type(handler) is logging.StreamHandler:
                     handler.setLevel(max(handler.level, _level(console)))
+                    handler.addFilter(_not_a_deprecation_notice)
         return logger
 
     def wrap_model(self, model_wrapper_cfg, model):
@@ -156,10 +180,21 @@ def prepare_runner_config(cfg: Config, work_dir=None, resume: bool | str | None 
             cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None,
                                          broadcast_buffers=False)
     _check_pair_batches(cfg)
+    optim_wrapper = cfg.get('optim_wrapper') or {}
+    if (str(optim_wrapper.get('type', '')).endswith('AmpOptimWrapper')
+            and select_device(cfg.get('device')) == 'cpu'):
+        optim_wrapper['type'] = 'OptimWrapper'
+        for key in ('dtype', 'loss_scale', 'use_fsdp'):
+            optim_wrapper.pop(key, None)
     if _quiet_console(cfg) and not any(str(h.get('type')).endswith('ProgressBarHook')
                                        for h in cfg.get('custom_hooks') or ()):
         cfg.custom_hooks = [*(cfg.get('custom_hooks') or ()), dict(type='ProgressBarHook')]
     return cfg
+
+
+def _not_a_deprecation_notice(record: logging.LogRecord) -> bool:
+    """For a quiet console: mmengine's notices of its own deprecated APIs stay in the log file."""
+    return 'deprecated' not in record.getMessage()
 
 
 def _level(level: int | str) -> int:

@@ -38,24 +38,37 @@ from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking, verification_log_odds
 from .runner import default_heatmap_cache, load_config, select_device, source_name
 
 
-def resolve_checkpoint(checkpoint: str | os.PathLike, config_name: str = 'CONFIG') -> Path:
-    """A checkpoint file, or the best (else last) checkpoint of a work dir (a path without a
-    suffix that does not exist is taken for a work dir still to be trained).
+CHECKPOINT_CHOICES = ('last', 'best')
+
+
+def resolve_checkpoint(checkpoint: str | os.PathLike, config_name: str = 'CONFIG',
+                       which: str = 'last') -> Path:
+    """A checkpoint file, or the ``which`` checkpoint of a work dir: ``'last'`` (the one its
+    ``last_checkpoint`` names) or ``'best'`` (its newest ``best_*.pth``, chosen on the
+    validation set). A path without a suffix that does not exist is taken for a work dir still
+    to be trained.
 
     Raises:
         FileNotFoundError: naming what was looked for and the command that trains it.
     """
+    if which not in CHECKPOINT_CHOICES:
+        raise ValueError(f'which must be one of {CHECKPOINT_CHOICES}; got {which!r}')
     path = Path(checkpoint)
     hint = f'train it with: python tools/train.py {config_name}'
     if path.is_dir() or (not path.exists() and not path.suffix):
-        best = sorted(path.glob('best_*.pth'), key=lambda p: p.stat().st_mtime)
-        if best:
-            return best[-1]
+        if which == 'best':
+            best = sorted(path.glob('best_*.pth'), key=lambda p: p.stat().st_mtime)
+            if best:
+                return best[-1]
+            raise FileNotFoundError(f'no best checkpoint in work dir {path} (expected '
+                                    f'best_*.pth, saved when validation runs); {hint} '
+                                    f'--work-dir {path}')
         last = path / 'last_checkpoint'
         if last.is_file() and Path(last.read_text().strip()).is_file():
             return Path(last.read_text().strip())
-        raise FileNotFoundError(f'no checkpoint in work dir {path} (expected best_*.pth or '
-                                f'last_checkpoint); {hint} --work-dir {path}')
+        raise FileNotFoundError(f'no checkpoint in work dir {path} (expected its '
+                                f'last_checkpoint, or for the best one expected best_*.pth); '
+                                f'{hint} --work-dir {path}')
     if not path.is_file():
         raise FileNotFoundError(f'checkpoint {path} not found; {hint}')
     return path
@@ -66,19 +79,25 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
     return load_checkpoint_safely(path, map_location='cpu')
 
 
-def load_model(cfg: Config, checkpoint: str | os.PathLike,
-               device: str | None = None) -> torch.nn.Module:
-    """Build ``cfg.model``, load the weights of ``checkpoint`` and move it to ``device``
-    (default: the config's ``device``, else a GPU if there is one)."""
-    path = resolve_checkpoint(checkpoint, cfg.filename or 'CONFIG')
-    with DefaultScope.overwrite_default_scope('posereid'):
-        model = MODELS.build(cfg.model)
+def load_model(cfg: Config, checkpoint: str | os.PathLike, device: str | None = None,
+               which: str = 'last') -> torch.nn.Module:
+    """Build ``cfg.model``, load the weights of ``checkpoint`` (a file, or the ``which``
+    checkpoint of a work dir: :func:`resolve_checkpoint`) and move it to ``device`` (default:
+    the config's ``device``, else a GPU if there is one). The model's ``checkpoint`` attribute
+    names the file. A counted ``num_classes`` is read from the checkpoint's classifier."""
+    path = resolve_checkpoint(checkpoint, cfg.filename or 'CONFIG', which)
     state = state_dict_of(read_checkpoint(path), path)
+    model_cfg = cfg.model.copy()
+    if model_cfg.get('num_classes') is None and 'classifier.weight' in state:
+        model_cfg['num_classes'] = state['classifier.weight'].shape[0]
+    with DefaultScope.overwrite_default_scope('posereid'):
+        model = MODELS.build(model_cfg)
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise ValueError(f'{path} does not hold the weights of the config\'s '
                          f'{cfg.model.type}: missing {missing[:3]}, unexpected '
                          f'{unexpected[:3]}')
+    model.checkpoint = str(path)
     return model.to(select_device(device or cfg.get('device'))).eval()
 
 
@@ -212,16 +231,18 @@ def format_results_table(results: dict) -> str:
 def test(config, checkpoint, datasets: list[str] | None = None,
          out_dir: str | os.PathLike | None = None, top_k: int | None = None,
          cfg_options: dict | None = None, device: str | None = None,
-         pictures: bool = True) -> dict:
-    """Evaluate ``checkpoint`` (file or work dir) of ``config`` on ``datasets`` (names; default:
-    the config's test dataset).
+         pictures: bool = True, which: str = 'last') -> dict:
+    """Evaluate ``checkpoint`` (a file, or the ``which`` checkpoint of a work dir: ``'last'``
+    unless told ``'best'``) of ``config`` on ``datasets`` (names; default: the config's test
+    dataset).
 
     Returns:
-        ``{dataset name: result}`` (see :func:`evaluate_dataset`), also written to
-        ``<out_dir>/results.json``; ``out_dir`` defaults to ``<work_dir>/test``.
+        ``{dataset name: result}`` (see :func:`evaluate_dataset`, plus the ``checkpoint`` file
+        evaluated), also written to ``<out_dir>/results.json``; ``out_dir`` defaults to
+        ``<work_dir>/test``.
     """
     cfg = load_config(config, cfg_options)
-    model = load_model(cfg, checkpoint, device)
+    model = load_model(cfg, checkpoint, device, which)
     retrieval = cfg.get('retrieval') or {}
     top_k = top_k or retrieval.get('top_k', 100)
     if out_dir is None:
@@ -232,5 +253,6 @@ def test(config, checkpoint, datasets: list[str] | None = None,
         results[name] = evaluate_dataset(model, cfg, name, top_k,
                                          out_dir / name if pictures else None,
                                          batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE))
+        results[name]['checkpoint'] = model.checkpoint
     atomic_save_json(results, out_dir / 'results.json')
     return results

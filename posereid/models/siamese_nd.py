@@ -128,18 +128,21 @@ class SiameseND(PairReIDModel):
         input_size: ``(H, W)``; 160 × 60 in the paper, 128 × 64 for the demo.
         matching: ``'nd'`` (the paper), ``'ncc'`` or ``'both'``.
         branch: further :class:`SiameseBranch` arguments.
-        num_classes, losses: see :class:`~posereid.models.pair_model.PairReIDModel`.
+        num_classes, losses, neck, pair_mining: see
+            :class:`~posereid.models.pair_model.PairReIDModel`.
     """
 
     def __init__(self, input_size: tuple[int, int] = (160, 60), matching: str = 'nd',
                  branch: dict | None = None, num_classes: int | None = None,
-                 losses: dict | None = None, data_preprocessor: dict | None = None,
+                 losses: dict | None = None, neck: bool = False,
+                 pair_mining: str = 'consecutive', data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.branch = SiameseBranch(input_size, matching, **(branch or {}))
         self.verification_head = nn.Linear(self.branch.out_features, 2)
         height, width = self.branch.feature_size
-        self.build_heads(self.branch.out_channels * height * width, losses, num_classes)
+        self.build_heads(self.branch.out_channels * height * width, losses, num_classes, neck,
+                         pair_mining)
 
     def extract_pair_features(self, imgs: Tensor, heatmaps: Tensor | None = None) -> dict:
         """``{'tied': (B, 25, H', W'), 'embedding': (B, 25·H'·W')}``; heatmaps are not used."""

@@ -31,23 +31,26 @@ class SpindleFusion(PairReIDModel):
         spindle: :class:`~posereid.models.spindle_net.SpindleBranch` arguments.
         siamese: :class:`~posereid.models.siamese_nd.SiameseBranch` arguments (e.g. ``matching``).
         head_dim, dropout: hidden size and dropout of the fusion head.
-        num_classes, losses: see :class:`~posereid.models.pair_model.PairReIDModel`.
+        num_classes, losses, neck, pair_mining: see
+            :class:`~posereid.models.pair_model.PairReIDModel`.
     """
 
     def __init__(self, input_size: tuple[int, int] = (128, 64), spindle: dict | None = None,
                  siamese: dict | None = None, head_dim: int = 256, dropout: float = 0.5,
                  num_classes: int | None = None, losses: dict | None = None,
+                 neck: bool = False, pair_mining: str = 'consecutive',
                  data_preprocessor: dict | None = None, init_cfg: dict | None = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.spindle = SpindleBranch(input_size, **(spindle or {}))
         self.siamese = SiameseBranch(input_size, **(siamese or {}))
         embedding_dim = self.spindle.embedding_dim
         self.head = PairHead(2 * embedding_dim + self.siamese.out_features, head_dim, dropout)
-        self.build_heads(embedding_dim, losses, num_classes)
+        self.build_heads(embedding_dim, losses, num_classes, neck, pair_mining)
 
     def extract_embedding(self, imgs: Tensor, heatmaps: Tensor | None = None) -> Tensor:
-        """``(B, 256)`` Spindle embeddings (the Siamese branch only matters for pairs)."""
-        return self.spindle(imgs, heatmaps)
+        """``(B, 256)`` ranking embeddings of the Spindle branch alone (the Siamese branch only
+        matters for pairs)."""
+        return self.ranking_embedding(self.spindle(imgs, heatmaps))
 
     def extract_pair_features(self, imgs: Tensor, heatmaps: Tensor | None = None) -> dict:
         """``{'embedding': (B, 256), 'tied': (B, 25, H', W')}``."""

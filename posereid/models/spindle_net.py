@@ -75,6 +75,9 @@ class SpindleBranch(nn.Module):
             and C2.
         heatmap_mode: ``'none'``, ``'channels'`` or ``'attention'``.
         score_threshold: joints below it do not shape the boxes.
+        share_region_stages: one copy of the later stages for the three macro regions and one
+            for the four micro regions, instead of one per region (seven copies of a
+            ResNet-50's layer 4 are 100 M weights).
         region_rules: this project's box rules (:class:`~posereid.pose.regions.RegionRules`:
             ``widen``, ``square_macro``, ``min_side``); default ``RegionRules()``;
             ``'paper'`` for the joints' bounding boxes only.
@@ -84,7 +87,8 @@ class SpindleBranch(nn.Module):
                  backbone: dict | None = None, embedding_dim: int = 256,
                  macro_roi_size: tuple[int, int] = (12, 12),
                  micro_roi_size: tuple[int, int] = (8, 4), heatmap_mode: str = 'none',
-                 score_threshold: float = 0.1, region_rules: dict | str | None = None):
+                 score_threshold: float = 0.1, share_region_stages: bool = False,
+                 region_rules: dict | str | None = None):
         super().__init__()
         if heatmap_mode not in HEATMAP_MODES:
             raise ValueError(f'heatmap_mode must be one of {HEATMAP_MODES}; got {heatmap_mode!r}')
@@ -97,10 +101,11 @@ class SpindleBranch(nn.Module):
         backbone = dict(type='SmallSpindleBackbone') if backbone is None else backbone
         self.backbone = MODELS.build(dict(backbone, in_channels=in_channels))
         _, c2, c3 = self.backbone.stages
+        macro_copies = 1 if share_region_stages else NUM_MACRO_REGIONS
+        micro_copies = 1 if share_region_stages else len(REGION_NAMES) - NUM_MACRO_REGIONS
         self.macro_stages = nn.ModuleList(
-            nn.Sequential(copy.deepcopy(c2), copy.deepcopy(c3)) for _ in range(NUM_MACRO_REGIONS))
-        self.micro_stages = nn.ModuleList(
-            copy.deepcopy(c3) for _ in range(len(REGION_NAMES) - NUM_MACRO_REGIONS))
+            nn.Sequential(copy.deepcopy(c2), copy.deepcopy(c3)) for _ in range(macro_copies))
+        self.micro_stages = nn.ModuleList(copy.deepcopy(c3) for _ in range(micro_copies))
         if heatmap_mode == 'attention':
             self.attention = HeatmapAttention(self.backbone.out_channels[0])
         self.fusion = TreeFusion(self.backbone.out_channels[2], embedding_dim)
@@ -130,9 +135,17 @@ class SpindleBranch(nn.Module):
                              self.macro_roi_size)                 # (B, 3, C1, oh, ow)
         micro = pool_regions(map2, boxes[:, NUM_MACRO_REGIONS:], self.input_size,
                              self.micro_roi_size)                 # (B, 4, C2, oh, ow)
-        regions = [stage(macro[:, i]).mean(dim=(2, 3)) for i, stage in enumerate(self.macro_stages)]
-        regions += [stage(micro[:, i]).mean(dim=(2, 3)) for i, stage in enumerate(self.micro_stages)]
+        regions = [self._region_stage(self.macro_stages, i)(macro[:, i]).mean(dim=(2, 3))
+                   for i in range(NUM_MACRO_REGIONS)]
+        regions += [self._region_stage(self.micro_stages, i)(micro[:, i]).mean(dim=(2, 3))
+                    for i in range(micro.shape[1])]
         return self.fusion(global_feature, torch.stack(regions, dim=1))
+
+
+    @staticmethod
+    def _region_stage(stages: nn.ModuleList, region: int) -> nn.Module:
+        """The stages of the ``region``-th macro (or micro) region: its own, or the shared one."""
+        return stages[region if len(stages) > 1 else 0]
 
 
 @MODELS.register_module()
@@ -143,17 +156,19 @@ class SpindleNet(PairReIDModel):
         input_size: ``(H, W)`` of the images.
         branch: further :class:`SpindleBranch` arguments (backbone, ROI sizes, heatmap mode...).
         head_dim, dropout: hidden size and dropout of the pair head.
-        num_classes, losses: see :class:`~posereid.models.pair_model.PairReIDModel`.
+        num_classes, losses, neck, pair_mining: see
+            :class:`~posereid.models.pair_model.PairReIDModel`.
     """
 
     def __init__(self, input_size: tuple[int, int] = (128, 64), branch: dict | None = None,
                  head_dim: int = 256, dropout: float = 0.5, num_classes: int | None = None,
-                 losses: dict | None = None, data_preprocessor: dict | None = None,
+                 losses: dict | None = None, neck: bool = False,
+                 pair_mining: str = 'consecutive', data_preprocessor: dict | None = None,
                  init_cfg: dict | None = None):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.spindle = SpindleBranch(input_size, **(branch or {}))
         self.head = PairHead(2 * self.spindle.embedding_dim, head_dim, dropout)
-        self.build_heads(self.spindle.embedding_dim, losses, num_classes)
+        self.build_heads(self.spindle.embedding_dim, losses, num_classes, neck, pair_mining)
 
     def extract_pair_features(self, imgs: Tensor, heatmaps: Tensor | None = None) -> dict:
         """``{'embedding': (B, D)}``."""

@@ -17,4 +17,4 @@ train_dataloader = dict(
     dataset=dict(source=source, pipeline=train_pipeline))
 val_dataloader = dict(num_workers=0, persistent_workers=False,
                       dataset=dict(source=source, pipeline=test_pipeline))
-test_dataloader = val_dataloader
+test_dataloader = dict(num_workers=0, dataset=dict(source=source, pipeline=test_pipeline))

@@ -9,8 +9,9 @@ C3     layer4 (stride 1 with last_stride=1)   32/16  2048
 =====  ===================================  ======  ========
 
 Nothing is downloaded: the network starts from random weights (``weights=None``) unless
-``pretrained`` names a local state-dict file (e.g. torchvision's ImageNet checkpoint, copied by
-hand into ``checkpoints/``).
+``pretrained`` names a local state-dict file: torchvision's ImageNet checkpoint
+(:data:`IMAGENET_CHECKPOINT`), fetched once on a machine with internet access and copied by hand
+into ``checkpoints/``.
 """
 from __future__ import annotations
 
@@ -22,13 +23,22 @@ from torchvision.models import resnet50
 
 from posereid.registry import MODELS
 
+#: torchvision's ImageNet weights of ResNet-50 (``ResNet50_Weights.IMAGENET1K_V1``): file name
+#: and where it comes from.
+IMAGENET_CHECKPOINT = 'resnet50-0676ba61.pth'
+IMAGENET_URL = f'https://download.pytorch.org/models/{IMAGENET_CHECKPOINT}'
+
 
 def load_resnet50_state(model: nn.Module, path: str | Path) -> None:
     """Load a torchvision ResNet-50 state dict from ``path`` (its ``fc.*`` entries are ignored)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f'ResNet-50 weights not found: {path} (expected a torchvision '
-                                f'resnet50 state dict saved with torch.save)')
+        raise FileNotFoundError(
+            f'ResNet-50 weights not found: {path}. posereid downloads nothing: fetch '
+            f'torchvision\'s ImageNet checkpoint {IMAGENET_URL} (ResNet50_Weights.IMAGENET1K_V1, '
+            f'or any torchvision resnet50 state dict) on a machine with internet access and '
+            f'copy it to {path}, or set the backbone\'s pretrained=None to start from random '
+            f'weights')
     state = torch.load(path, map_location='cpu', weights_only=True)
     state = state.get('state_dict', state)
     state = {key: value for key, value in state.items() if not key.startswith('fc.')}

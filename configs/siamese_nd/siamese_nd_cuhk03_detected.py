@@ -1,0 +1,10 @@
+# SiameseND (Ahmed et al.) with the strong-baseline heads on CUHK03 (new protocol, detected
+# boxes): the GPU recipe (docs/training.md).
+_base_ = [
+    '../_base_/models/siamese_nd_strong.py', '../_base_/datasets/cuhk03_detected.py',
+    '../_base_/schedules/strong_baseline.py', '../_base_/default_runtime.py'
+]
+# SiameseND uses no pose: no heatmap cache needed.
+train_dataloader = dict(dataset=dict(heatmap_cache=None))
+val_dataloader = dict(dataset=dict(heatmap_cache=None))
+test_dataloader = dict(dataset=dict(heatmap_cache=None))

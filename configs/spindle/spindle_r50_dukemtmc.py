@@ -1,0 +1,5 @@
+# SpindleNet (ResNet-50) on DukeMTMC-reID: the GPU recipe (docs/training.md).
+_base_ = [
+    '../_base_/models/spindle_r50.py', '../_base_/datasets/dukemtmc.py',
+    '../_base_/schedules/strong_baseline.py', '../_base_/default_runtime.py'
+]

@@ -1,0 +1,6 @@
+# SpindleFusion (ResNet-50 Spindle branch, Siamese ND + NCC) on CUHK03 (new protocol, labeled
+# boxes): the GPU recipe (docs/training.md).
+_base_ = [
+    '../_base_/models/spindle_fusion_r50.py', '../_base_/datasets/cuhk03_labeled.py',
+    '../_base_/schedules/strong_baseline.py', '../_base_/default_runtime.py'
+]

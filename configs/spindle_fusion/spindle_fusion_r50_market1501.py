@@ -1,0 +1,6 @@
+# SpindleFusion (ResNet-50 Spindle branch, Siamese ND + NCC) on Market-1501: the GPU recipe
+# (docs/training.md).
+_base_ = [
+    '../_base_/models/spindle_fusion_r50.py', '../_base_/datasets/market1501.py',
+    '../_base_/schedules/strong_baseline.py', '../_base_/default_runtime.py'
+]
