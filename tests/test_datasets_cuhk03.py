@@ -1,5 +1,7 @@
 """CUHK03 from a tiny ``cuhk-03.mat`` (MATLAB v7.3 = HDF5, written with h5py) and new-protocol
 ``.mat`` files (written with scipy), in the release structures."""
+from pathlib import Path
+
 import h5py
 import numpy as np
 import pytest
@@ -25,7 +27,7 @@ def test_new_protocol_extracts_images_once_and_caches_the_split(cuhk03_root):
     # 50 cells, 8 of them empty: 42 PNGs of the detected boxes, none of the labeled ones.
     assert len(list((cuhk03_root / 'images_detected').glob('*.png'))) == 42
     assert not (cuhk03_root / 'images_labeled').exists()
-    assert (cuhk03_root / 'splits_new_detected.json').is_file()
+    assert (cuhk03_root / 'posereid_splits_new_detected.json').is_file()   # not torchreid's name
     # Second use: the cached split and images are enough.
     (cuhk03_root / 'cuhk03_release' / 'cuhk-03.mat').unlink()
     (cuhk03_root / 'cuhk03_new_protocol_config_detected.mat').unlink()
@@ -55,6 +57,32 @@ def test_classic_splits_select_the_mat_testsets_by_index(cuhk03_root):
         assert {r.camid for r in source.query} == {0, 1}
     with pytest.raises(ValueError, match=r'split_id must be in \[0, 2\]'):
         build_source('cuhk03', root=cuhk03_root, classic_split=True, split_id=3)
+
+
+def test_a_folder_that_torchreid_prepared_loads_and_its_files_are_left_alone(cuhk03_root):
+    import json
+
+    write_new_protocol(cuhk03_root / 'cuhk03_new_protocol_config_detected.mat')
+    ours = build_source('cuhk03', root=cuhk03_root)
+    # torchreid's split file: [path on its machine, pid, camid] triples, under the name it uses
+    torchreid = [{part: [[f'/elsewhere/cuhk03/images_detected/{Path(r.img_path).name}', r.pid,
+                          r.camid] for r in getattr(ours, part)]
+                  for part in ('train', 'query', 'gallery')}]
+    torchreid_file = cuhk03_root / 'splits_new_detected.json'
+    torchreid_file.write_text(json.dumps(torchreid))
+    (cuhk03_root / 'posereid_splits_new_detected.json').unlink()
+    assert build_source('cuhk03', root=cuhk03_root).query == ours.query     # from the .mat
+    assert json.loads(torchreid_file.read_text()) == torchreid              # untouched
+    (cuhk03_root / 'posereid_splits_new_detected.json').unlink()
+    (cuhk03_root / 'cuhk03_release' / 'cuhk-03.mat').unlink()
+    prepared = build_source('cuhk03', root=cuhk03_root)                     # torchreid's files
+    assert (prepared.train, prepared.query, prepared.gallery) == (ours.train, ours.query,
+                                                                  ours.gallery)
+    torchreid[0]['query'][0][0] = '/elsewhere/cuhk03/images_detected/9_999_1_01.png'
+    torchreid_file.write_text(json.dumps(torchreid))
+    (cuhk03_root / 'posereid_splits_new_detected.json').unlink()
+    with pytest.raises(DatasetFormatError, match='9_999_1_01.png'):
+        build_source('cuhk03', root=cuhk03_root)
 
 
 def test_missing_protocol_file_and_a_non_hdf5_mat_are_named(cuhk03_root):

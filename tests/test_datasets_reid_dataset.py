@@ -1,6 +1,6 @@
 """ReIDDataset on the small synthetic world: items, the heatmap cache check, collate, and a
 DataLoader built the way mmengine's Runner builds it."""
-import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,10 +79,14 @@ def test_heatmaps_come_from_the_cache_and_a_stale_cache_fails_at_construction(wo
         ReIDDataset(source, split='query', pipeline=PIPELINE[:1], heatmap_cache=str(cache_dir))
     # An image changed after the cache was built: the dataset refuses to start.
     from posereid.pose.heatmap_cache import StaleCacheError
-    changed = source.gallery[0].img_path
-    os.utime(changed, ns=(0, os.stat(changed).st_mtime_ns + 10**9))
-    with pytest.raises(StaleCacheError, match='Rebuild it with'):
-        ReIDDataset(source, split='gallery', pipeline=PIPELINE, heatmap_cache=str(cache_dir))
+    changed = Path(source.gallery[0].img_path)
+    original = changed.read_bytes()
+    try:
+        changed.write_bytes(original + b'\0')
+        with pytest.raises(StaleCacheError, match='Rebuild it with'):
+            ReIDDataset(source, split='gallery', pipeline=PIPELINE, heatmap_cache=str(cache_dir))
+    finally:
+        changed.write_bytes(original)
 
 
 def test_collate_gives_the_batch_dict_of_the_contract(world):

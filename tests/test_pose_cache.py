@@ -132,10 +132,37 @@ def test_stale_or_mismatched_cache_is_refused_with_the_rebuild_command(market, i
         cache.check_images(images[:3], heatmap_size=(32, 16))
     stat = os.stat(images[2])
     os.utime(images[2], ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    with pytest.raises(StaleCacheError, match=f'{Path(images[2]).name} changed since'):
-        cache.check_images(images[:3])
+    cache.check_images(images[:3])                    # touched, not changed: still good
+    original = Path(images[2]).read_bytes()
+    try:
+        Path(images[2]).write_bytes(original + b'\0')
+        with pytest.raises(StaleCacheError, match=f'{Path(images[2]).name} changed since'):
+            cache.check_images(images[:3])
+    finally:
+        Path(images[2]).write_bytes(original)
     with pytest.raises(StaleCacheError, match='no heatmap cache at .*tools/precompute_heatmaps'):
         HeatmapCache(tmp_path / 'nowhere')
+
+
+def test_a_cache_survives_moving_the_dataset_and_hashes_catch_a_same_size_change(
+        market, images, tmp_path):
+    import shutil
+
+    backend = GroundTruthBackend(market, heatmap_size=SIZE)
+    build(images, backend, tmp_path / 'cache', content_hash=True)
+    copy = tmp_path / 'moved' / 'market'
+    shutil.copytree(market, copy)                            # new mtimes, new absolute paths
+    moved = [str(copy / Path(p).relative_to(market)) for p in images]
+    cache = HeatmapCache(tmp_path / 'cache')
+    cache.check_images(moved[::-1])
+    np.testing.assert_array_equal(cache.lookup(moved[3])[0], cache.lookup(images[3])[0])
+    assert verify_cache(tmp_path / 'cache', images_root=copy)['num_images'] == len(images)
+    data = bytearray(Path(moved[5]).read_bytes())
+    data[-3] ^= 1                                             # same size, other bytes
+    Path(moved[5]).write_bytes(bytes(data))
+    cache.check_images(moved)                                 # sizes only: not seen
+    with pytest.raises(StaleCacheError, match=f'{Path(moved[5]).name} changed since'):
+        verify_cache(tmp_path / 'cache', images_root=copy)
 
 
 def test_shards_merge_into_the_same_cache(market, images, tmp_path):

@@ -86,3 +86,41 @@ def test_dataset_by_name_covers_train_query_and_gallery(world, tmp_path):
     assert len(cache) == len(paths)
     cache.check_images(paths)
     assert '--dataset synthetic_market --root' in cache.command
+
+
+def test_a_config_gets_exactly_its_sources_caches_and_a_stale_one_names_the_command(
+        world, tmp_path, capsys):
+    from posereid import engine
+    from posereid.pose.heatmap_cache import StaleCacheError
+
+    data = tmp_path / 'data'
+    data.mkdir()
+    (data / 'synthetic').symlink_to(world)
+    config = str(Path(__file__).resolve().parents[1] / 'configs' / 'spindle_synthetic.py')
+    options = ['data_root=' + str(data), 'heatmap_root=' + str(tmp_path / 'heatmaps')]
+    argv = ['--config', config, '--pose', 'ground_truth', '--no-progress', '--cfg-options',
+            *options]
+    assert tool.main(argv) == 0
+    # train, validation and test read the market domain: one cache, of all its images
+    assert sorted(p.name for p in (tmp_path / 'heatmaps').iterdir()) == ['synthetic_market']
+    cache = HeatmapCache(tmp_path / 'heatmaps' / 'synthetic_market')
+    assert len(cache) == len(list((world / 'market').glob('*/*.jpg'))) - len(
+        list((world / 'market').glob('*/-1_*.jpg')))                # junk is no source image
+    assert shlex.split(cache.command)[2:4] == ['--config', config]
+    # a run that finds a cache missing names the command that builds its config's caches
+    cfg_options = dict(option.split('=', 1) for option in options)
+    cfg_options['heatmap_root'] = str(tmp_path / 'none')
+    with pytest.raises(StaleCacheError, match=r'precompute_heatmaps.py --config .*spindle_synth'
+                                              r'.* --cfg-options .*heatmap_root=.*none'):
+        engine.train(config, work_dir=tmp_path / 'run', cfg_options=cfg_options)
+
+
+def test_cache_folders_are_per_source_variant():
+    from posereid.datasets.sources import source_cache_name
+
+    names = {source_cache_name(source) for source in (
+        dict(name='cuhk03', labeled=True), dict(name='cuhk03', labeled=False),
+        dict(name='cuhk03', labeled=True, classic_split=True), 'cuhk03',
+        dict(name='cuhk01', split_id=3), 'cuhk01', dict(name='folder', root='/data/shop_a'))}
+    assert names == {'cuhk03_labeled', 'cuhk03_detected', 'cuhk03_labeled_classic', 'cuhk01',
+                     'folder_shop_a'}

@@ -1,5 +1,6 @@
 """Precompute a dataset's pose heatmaps into a memory-mapped cache (see docs/heatmaps.md).
 
+    python tools/precompute_heatmaps.py --config configs/spindle_fusion/spindle_fusion_r50_cuhk01.py
     python tools/precompute_heatmaps.py --dataset synthetic_market --pose ground_truth \\
         --out work_dirs/heatmaps/synthetic_market
     python tools/precompute_heatmaps.py --images 'data/crops/*.jpg' --pose mmpose \\
@@ -8,7 +9,9 @@
     python tools/precompute_heatmaps.py --out DIR --merge
     python tools/precompute_heatmaps.py --out DIR --verify
 
-Interrupted runs resume where they stopped when run again with the same arguments.
+--config builds every cache the config's datasets read (the source variants it trains,
+validates and tests on, in its heatmap_root) with the config's pose model (its `pose`; --pose
+overrides). Interrupted runs resume where they stopped when run again with the same arguments.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ import argparse
 import glob
 import sys
 
-from posereid.engine.heatmaps import build_cache_for_source
+from posereid.engine.cli import add_cfg_options
+from posereid.engine.heatmaps import build_cache_for_source, build_caches_for_config
 from posereid.pose.backends import POSE_BACKENDS
 from posereid.pose.heatmap_cache import (StaleCacheError, build_cache_for_images, merge_shards,
                                          shard_from_env, verify_cache)
@@ -36,35 +40,47 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     images = parser.add_mutually_exclusive_group()
+    images.add_argument('--config', help="every cache of a re-id config's datasets")
     images.add_argument('--dataset', help='dataset name (all of train, query and gallery)')
     images.add_argument('--images', help="glob of image files, quoted (e.g. 'crops/**/*.jpg')")
     parser.add_argument('--root', help='dataset folder (default: its folder under data_root())')
-    parser.add_argument('--pose', choices=sorted(POSE_BACKENDS), default='ground_truth')
+    parser.add_argument('--pose', choices=sorted(POSE_BACKENDS),
+                        help="pose backend (default: the config's pose, else ground_truth)")
     parser.add_argument('--pose-config', help='mmpose model config')
     parser.add_argument('--pose-checkpoint', help='mmpose checkpoint')
     parser.add_argument('--pose-root', help='ground truth: the domain folder with keypoints.json '
                                             '(default: found above the images)')
     parser.add_argument('--device', help='e.g. cpu or cuda:0 (default: cuda if available)')
     parser.add_argument('--flip-test', action='store_true', help='mmpose: average with flipped')
-    parser.add_argument('--out', required=True, help='cache folder')
+    parser.add_argument('--out', help='cache folder (with --config: the config decides)')
     parser.add_argument('--heatmap-size', nargs=2, type=int, default=(32, 16), metavar=('H', 'W'))
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--shard', type=parse_shard, metavar='I/N',
                         help='build the I-th of N parts (default: torchrun RANK/WORLD_SIZE)')
     parser.add_argument('--merge', action='store_true', help='join finished shards')
     parser.add_argument('--verify', action='store_true', help='check a cache against its manifest')
+    parser.add_argument('--content-hash', action='store_true',
+                        help="record each image's sha256 (checked by --verify)")
+    parser.add_argument('--images-root', help='--verify: the folder the images are in now '
+                                              '(default: where the cache was built from)')
     parser.add_argument('--no-progress', action='store_true')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
-    if not (args.merge or args.verify or args.dataset or args.images):
-        parser.error('give --dataset or --images (or --merge / --verify)')
+    if not (args.merge or args.verify or args.dataset or args.images or args.config):
+        parser.error('give --config, --dataset or --images (or --merge / --verify)')
+    if not args.config and not args.out:
+        parser.error('--out is required unless --config is given')
     return args
 
 
-def pose_config(args: argparse.Namespace) -> dict:
-    cfg = dict(type=args.pose)
-    if args.pose == 'ground_truth':
+def pose_config(args: argparse.Namespace) -> dict | None:
+    """The backend config of the command line; ``None`` with --config and no --pose."""
+    if args.pose is None and args.config:
+        return None
+    cfg = dict(type=args.pose or 'ground_truth')
+    if cfg['type'] == 'ground_truth':
         cfg.update(root=args.pose_root)
-    if args.pose == 'mmpose':
+    if cfg['type'] == 'mmpose':
         cfg.update(config=args.pose_config, checkpoint=args.pose_checkpoint, device=args.device,
                    flip_test=args.flip_test)
     return cfg
@@ -76,12 +92,18 @@ def run(args: argparse.Namespace) -> None:
         print(f'merged {len(manifest["images"])} images into {args.out}')
         return
     if args.verify:
-        summary = verify_cache(args.out)
+        summary = verify_cache(args.out, images_root=args.images_root)
         print(f'{args.out}: OK, {summary["num_images"]} images, heatmaps '
               f'{summary["heatmap_size"]}, pose {summary["pose"]}')
         return
-    options = dict(heatmap_size=tuple(args.heatmap_size), batch_size=args.batch_size,
-                   shard=args.shard or shard_from_env(), progress=not args.no_progress)
+    options = dict(batch_size=args.batch_size, shard=args.shard or shard_from_env(),
+                   progress=not args.no_progress, content_hash=args.content_hash)
+    if args.config:
+        for result in build_caches_for_config(args.config, args.cfg_options, pose_config(args),
+                                              **options):
+            report(result, result['cache_dir'])
+        return
+    options['heatmap_size'] = tuple(args.heatmap_size)
     if args.dataset:
         result = build_cache_for_source(args.dataset, args.root, pose_config(args), args.out,
                                         **options)
@@ -91,12 +113,16 @@ def run(args: argparse.Namespace) -> None:
             raise FileNotFoundError(f'--images {args.images!r} matches no file')
         result = build_cache_for_images(paths, pose_config(args), args.out,
                                         images_args=['--images', args.images], **options)
+    report(result, args.out)
+
+
+def report(result: dict, cache_dir: str) -> None:
     if result['complete']:
-        print(f'{args.out}: {result["num_images"]} images cached')
+        print(f'{cache_dir}: {result["num_images"]} images cached')
     else:
         start, stop = result['rows']
-        print(f'{args.out}: rows {start}..{stop - 1} of {result["num_images"]} done; once every '
-              f'shard is, run: python tools/precompute_heatmaps.py --out {args.out} --merge')
+        print(f'{cache_dir}: rows {start}..{stop - 1} of {result["num_images"]} done; once every '
+              f'shard is, run: python tools/precompute_heatmaps.py --out {cache_dir} --merge')
 
 
 def main(argv=None) -> int:

@@ -86,6 +86,13 @@ class ReIDSource:
         self.gallery = list(gallery)
 
     @classmethod
+    def cache_name(cls, **options) -> str:
+        """The name of this source's heatmap cache folder for the loader ``options``: one per
+        set of images, so that variants with other images (CUHK03 labeled or detected boxes)
+        never share a cache, and splits of the same images (a CUHK01 split) do."""
+        return cls.name
+
+    @classmethod
     def resolve_root(cls, root: str | os.PathLike | None) -> Path:
         """``root`` as a path, by default ``data_root() / default_folder``."""
         return Path(root).expanduser() if root is not None else data_root() / cls.default_folder

@@ -7,8 +7,10 @@ images), and ``testsets``, the 20 classic test sets of 100 ``[camera pair, ident
 
 On first use the chosen image type is extracted once into ``images_<type>/`` as
 ``<pair>_<identity:03d>_<view>_<image:02d>.png`` (torchreid's names) and the split lists are
-cached in ``splits_<classic|new>_<type>.json``, each file written atomically. The camera of a
-record is its view (0 or 1).
+cached in ``posereid_splits_<classic|new>_<type>.json``, each file written atomically (torchreid
+writes ``splits_<classic|new>_<type>.json`` in another format: neither overwrites the other).
+A folder that torchreid prepared loads as it is: without ``cuhk-03.mat``, its extracted images
+and split files are read. The camera of a record is its view (0 or 1).
 
 Protocols:
 
@@ -67,8 +69,16 @@ cuhk03/
   cuhk03_new_protocol_config_detected.mat      new protocol (not needed with classic_split)
   cuhk03_new_protocol_config_labeled.mat
   images_detected/, images_labeled/            written on first use
-  splits_{new,classic}_{detected,labeled}.json written on first use
+  posereid_splits_{new,classic}_{type}.json    written on first use
+  (or, prepared by torchreid, without cuhk03_release/: images_{type}/ and
+   splits_{new,classic}_{type}.json)
 """
+
+    @classmethod
+    def cache_name(cls, labeled: bool = False, classic_split: bool = False, **options) -> str:
+        """``cuhk03_labeled``, ``cuhk03_detected``, ``cuhk03_labeled_classic``, ...: the boxes
+        and the protocol."""
+        return f'{cls.name}_{IMAGE_TYPES[int(labeled)]}' + ('_classic' if classic_split else '')
 
     def __init__(self, root=None, labeled: bool = False, classic_split: bool = False,
                  split_id: int = 0, **kwargs) -> None:
@@ -78,9 +88,13 @@ cuhk03/
         self.image_dir = self.root / f'images_{self.image_type}'
         self.protocol = 'single_gallery_shot' if classic_split else 'market'
         kind = 'classic' if classic_split else 'new'
-        split_file = self.root / f'splits_{kind}_{self.image_type}.json'
+        split_file = self.root / f'posereid_splits_{kind}_{self.image_type}.json'
+        torchreid_file = self.root / f'splits_{kind}_{self.image_type}.json'
         if split_file.is_file():
             splits = json.loads(split_file.read_text())
+        elif not self.raw_mat.is_file() and torchreid_file.is_file() and self.image_dir.is_dir():
+            splits = self.torchreid_splits(torchreid_file)
+            atomic_save_json(splits, split_file, indent=None)
         else:
             self.require(self.root, self.raw_mat)
             splits = self.classic_splits() if classic_split else [self.new_protocol_split()]
@@ -92,6 +106,24 @@ cuhk03/
                                   for name, pid in splits[split_id][part]]
                                  for part in ('train', 'query', 'gallery'))
         super().__init__(train, query, gallery, **kwargs)
+
+    def torchreid_splits(self, path: Path) -> list[dict]:
+        """The splits of torchreid's ``splits_<kind>_<type>.json`` (entries ``[image path,
+        pid, camid]``, paths of the machine that wrote it) on this folder's images."""
+        try:
+            splits = [{part: [(Path(entry[0]).name, int(entry[1])) for entry in split[part]]
+                       for part in ('train', 'query', 'gallery')}
+                      for split in json.loads(path.read_text())]
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            raise DatasetFormatError(f'{self.name}: {path} is not a torchreid split file '
+                                     f'(a list of {{train, query, gallery}} lists of [path, pid, '
+                                     f'camid]): {error!r}') from None
+        missing = [name for split in splits for part in split.values() for name, _ in part
+                   if not (self.image_dir / name).is_file()]
+        if missing:
+            raise DatasetFormatError(f'{self.name}: {path} names {len(missing)} images that are '
+                                     f'not in {self.image_dir}, e.g. {missing[0]}')
+        return splits
 
     def open_raw_mat(self):
         """``cuhk-03.mat`` opened with h5py (a MATLAB v7.3 file is HDF5)."""

@@ -55,6 +55,11 @@ class FolderSource(ReIDSource):
   any/path/img.jpg
 """
 
+    @classmethod
+    def cache_name(cls, root=None, **options) -> str:
+        """``folder_<the folder's name>``: two folders never share a cache."""
+        return f'{cls.name}_{Path(root).name}' if root else cls.name
+
     def __init__(self, root, pattern: str = MARKET_NAME_PATTERN, csv: str | None = None,
                  folders: dict[str, str] | None = None,
                  extensions: tuple[str, ...] = IMAGE_EXTENSIONS, protocol: str = 'market',

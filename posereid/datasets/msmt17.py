@@ -37,6 +37,11 @@ msmt17/
     list_gallery.txt
 """
 
+    @classmethod
+    def cache_name(cls, include_val: bool = False, **options) -> str:
+        """``msmt17``, or ``msmt17_with_val`` when the validation images train too."""
+        return cls.name + ('_with_val' if include_val else '')
+
     def __init__(self, root=None, include_val: bool = False, **kwargs) -> None:
         root = self.resolve_root(root)
         self.require(root)

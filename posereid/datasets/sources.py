@@ -23,6 +23,16 @@ SOURCES: dict[str, type[ReIDSource]] = {
 }
 
 
+def source_cache_name(source: str | dict) -> str:
+    """The heatmap-cache folder name of a ``ReIDDataset`` ``source`` (a name, or a dict
+    ``dict(name=..., **options)``): :meth:`ReIDSource.cache_name` of its loader."""
+    options = {'name': source} if isinstance(source, str) else dict(source)
+    name = options.pop('name')
+    if name not in SOURCES:
+        raise ValueError(f'unknown dataset {name!r}; known datasets: {", ".join(SOURCES)}')
+    return SOURCES[name].cache_name(**options)
+
+
 def build_source(name: str, root=None, data_root: str | os.PathLike | None = None,
                  **kwargs) -> ReIDSource:
     """The loader ``name`` of the dataset in ``root`` (default: ``<data_root>/<its folder>``,

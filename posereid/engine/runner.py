@@ -6,8 +6,9 @@ Config conventions (see ``configs/_base_/default_runtime.py`` and ``docs/trainin
   (``$POSEREID_DATA`` or ``./data``). A value (from the config or ``--cfg-options``) is given to
   every dataloader's ``ReIDDataset`` (its ``data_root``), so each source's default folder is
   found below it; the process environment is left alone.
-* ``heatmap_root``: folder of the heatmap caches, one sub-folder per dataset; a dataset dict
-  with ``heatmap_cache='auto'`` reads ``<heatmap_root>/<source name>``.
+* ``heatmap_root``: folder of the heatmap caches, one sub-folder per source variant; a dataset
+  dict with ``heatmap_cache='auto'`` reads ``<heatmap_root>/<cache name>`` (the source's
+  ``cache_name``: ``market1501``, ``cuhk03_labeled_classic``, ...).
 * The input size is written once, as the pipelines' ``Resize`` size: a model config without
   ``input_size`` takes it from the test pipeline (one that gives another is an error).
 * ``console_log_level``: the level of mmengine's console lines (default: ``log_level``); e.g.
@@ -33,7 +34,10 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.runner import Runner
 
+from posereid.datasets.sources import source_cache_name
 from posereid.utils.checkpoint import mmengine_checkpoint_globals
+
+from .errors import caches_hint
 
 DEVICES = ('cpu', 'cuda')
 LAUNCHERS = ('none', 'pytorch', 'slurm')
@@ -92,8 +96,9 @@ def source_name(source: str | dict) -> str:
 
 
 def default_heatmap_cache(cfg: Config, source: str | dict) -> str:
-    """``<heatmap_root>/<source name>``: where a config's dataset finds its heatmap cache."""
-    return str(Path(cfg.get('heatmap_root') or 'work_dirs/heatmaps') / source_name(source))
+    """``<heatmap_root>/<cache name>``: where a config's dataset finds its heatmap cache, one
+    folder per source variant (:func:`~posereid.datasets.sources.source_cache_name`)."""
+    return str(Path(cfg.get('heatmap_root') or 'work_dirs/heatmaps') / source_cache_name(source))
 
 
 def select_device(device: str | None) -> str:
@@ -270,13 +275,15 @@ def train(config, work_dir=None, cfg_options: dict | None = None,
         ``{'work_dir', 'last_checkpoint', 'best_checkpoint', 'best_score', 'val_metrics'}``
         (checkpoints as paths or ``None``).
     """
-    runner = build_runner(config, work_dir, cfg_options, resume, launcher, seed, device)
-    if _quiet_console(runner.cfg):
-        print(f'log: {Path(runner.log_dir) / (runner.timestamp + ".log")}', flush=True)
-    last_val = _LastValMetrics()
-    runner.register_hook(last_val)
-    with mmengine_checkpoint_globals():
-        runner.train()
+    cfg = load_config(config, cfg_options)
+    with caches_hint(cfg, cfg_options):
+        runner = build_runner(cfg, work_dir, None, resume, launcher, seed, device)
+        if _quiet_console(runner.cfg):
+            print(f'log: {Path(runner.log_dir) / (runner.timestamp + ".log")}', flush=True)
+        last_val = _LastValMetrics()
+        runner.register_hook(last_val)
+        with mmengine_checkpoint_globals():
+            runner.train()
     hub = runner.message_hub
     return {'work_dir': runner.work_dir,
             'last_checkpoint': hub.get_info('last_ckpt'),

@@ -23,16 +23,17 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from posereid.utils.image_io import read_image
 from posereid.evaluation import compute_distance_matrix, evaluate_pairs
 from posereid.registry import MODELS
 from posereid.utils.checkpoint import load_checkpoint_safely, state_dict_of
+from posereid.utils.image_io import read_image
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.curves import draw_cmc_curves
 from posereid.visualization.png import save_png
 from posereid.visualization.pair_gallery import draw_pair_gallery, pair_outcome_indices
 from posereid.visualization.ranked_list import draw_ranked_lists
 
+from .errors import caches_hint
 from .features import ExtractedFeatures, extract_features, rank_metrics
 from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking, verification_log_odds
 from .runner import default_heatmap_cache, load_config, select_device, source_name
@@ -250,9 +251,10 @@ def test(config, checkpoint, datasets: list[str] | None = None,
     out_dir = Path(out_dir)
     results = {}
     for name in datasets or [source_name(cfg.test_dataloader.dataset.source)]:
-        results[name] = evaluate_dataset(model, cfg, name, top_k,
-                                         out_dir / name if pictures else None,
-                                         batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE))
+        with caches_hint(cfg, cfg_options):
+            results[name] = evaluate_dataset(
+                model, cfg, name, top_k, out_dir / name if pictures else None,
+                batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE))
         results[name]['checkpoint'] = model.checkpoint
     atomic_save_json(results, out_dir / 'results.json')
     return results

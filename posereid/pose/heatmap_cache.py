@@ -3,13 +3,18 @@
 Layout of a cache folder::
 
     manifest.json     written last: format version, image root, images (path relative to the
-                      root, size, mtime_ns), pose-model identity, heatmap size, array hashes,
-                      and the command that rebuilds the cache
+                      root, size in bytes, and a sha256 when asked for), pose-model identity,
+                      heatmap size, array hashes, and the command that rebuilds the cache
     heatmaps.npy      (N, 14, h, w) float16
     keypoints.npy     (N, 14, 2) float32, (x, y) in image pixels
     scores.npy        (N, 14) float32
 
-Row ``i`` belongs to ``manifest['images'][i]``; images are sorted by path.
+Row ``i`` belongs to ``manifest['images'][i]``; images are sorted by path. An image is known by
+its path relative to the images' common folder and its size, not by its modification time, so a
+cache survives copying or moving the dataset: a cache whose recorded root is gone finds the
+images' new folder from the first image looked up (the folder below which that image's
+relative path is a key of the cache). Content hashes (``content_hash=True``) are checked by
+:func:`verify_cache`.
 
 Building (:func:`precompute_heatmaps`) is batched, resumable and shardable. The arrays are
 written as ``*.npy.partial`` memory maps; after each batch they are flushed and
@@ -43,7 +48,7 @@ from .backends import build_pose_backend, complete_pose_config
 from .base import PoseBackend
 from .keypoints import NUM_KEYPOINTS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = 'manifest.json'
 PROGRESS = 'progress.json'
 SHARD_RECORD = 'shard.json'
@@ -74,13 +79,18 @@ def image_key(img_path: str | os.PathLike, root: str | os.PathLike) -> str:
     return Path(os.path.relpath(os.path.abspath(img_path), root)).as_posix()
 
 
-def image_entry(img_path: str | os.PathLike, root: str | os.PathLike) -> dict:
-    """What a manifest records of one image: relative path, size in bytes, mtime in ns."""
+def image_entry(img_path: str | os.PathLike, root: str | os.PathLike,
+                content_hash: bool = False) -> dict:
+    """What a manifest records of one image: its path relative to ``root``, its size in bytes
+    and, with ``content_hash``, the sha256 of its bytes."""
     try:
         stat = os.stat(img_path)
     except OSError as error:
         raise FileNotFoundError(f'image {img_path}: {error.strerror}') from None
-    return {'path': image_key(img_path, root), 'size': stat.st_size, 'mtime_ns': stat.st_mtime_ns}
+    entry = {'path': image_key(img_path, root), 'size': stat.st_size}
+    if content_hash:
+        entry['sha256'] = file_sha256(img_path)
+    return entry
 
 
 def normalized(obj):
@@ -123,6 +133,7 @@ class HeatmapCache:
         self.command: str = self.manifest['command']
         self.images: list[dict] = self.manifest['images']
         self._rows = {entry['path']: i for i, entry in enumerate(self.images)}
+        self.images_root = self.root       # where the images are now (found if they moved)
         self._arrays: dict[str, np.ndarray] | None = None
         self.arrays()  # fail now, not in a data-loader worker, if the arrays are broken
 
@@ -154,11 +165,19 @@ class HeatmapCache:
         return {**self.__dict__, '_arrays': None}
 
     def row(self, img_path: str | os.PathLike) -> int:
-        try:
-            return self._rows[image_key(img_path, self.root)]
-        except KeyError:
+        """The row of ``img_path``, relative to the images' folder (found again if the dataset
+        was moved or copied since the cache was built)."""
+        row = self._rows.get(image_key(img_path, self.images_root))
+        if row is None:
+            for folder in Path(os.path.abspath(img_path)).parents:
+                row = self._rows.get(image_key(img_path, folder))
+                if row is not None:
+                    self.images_root = str(folder)
+                    break
+        if row is None:
             raise self.stale(f'{img_path} is not in it (built for {len(self)} images under '
-                             f'{self.root})') from None
+                             f'{self.root})')
+        return row
 
     def lookup(self, img_path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(heatmaps (14, h, w) float16, keypoints (14, 2), scores (14,))`` of one image."""
@@ -171,23 +190,24 @@ class HeatmapCache:
                      pose_identity: dict | None = None,
                      heatmap_size: tuple[int, int] | None = None) -> None:
         """Raise :class:`StaleCacheError` unless every image is cached and unchanged on disk
-        (same size and mtime), and — when given — the pose model and heatmap size match."""
+        (same size), and — when given — the pose model and heatmap size match."""
         if pose_identity is not None and normalized(pose_identity) != normalized(self.pose):
             raise self.stale(f'it was built with pose model {self.pose}, not {pose_identity}')
         if heatmap_size is not None and tuple(heatmap_size) != self.heatmap_size:
             raise self.stale(f'its heatmaps are {self.heatmap_size}, not {tuple(heatmap_size)}')
         for path in img_paths:
             recorded = self.images[self.row(path)]
-            current = image_entry(path, self.root)
-            if current != recorded:
-                raise self.stale(f'{path} changed since the cache was built (size, mtime_ns '
-                                 f'{recorded["size"]}, {recorded["mtime_ns"]} -> '
-                                 f'{current["size"]}, {current["mtime_ns"]})')
+            size = image_entry(path, self.images_root)['size']
+            if size != recorded['size']:
+                raise self.stale(f'{path} changed since the cache was built (it had '
+                                 f'{recorded["size"]} bytes, now {size})')
 
 
-def verify_cache(cache_dir: str | os.PathLike, check_hashes: bool = True) -> dict:
+def verify_cache(cache_dir: str | os.PathLike, check_hashes: bool = True,
+                 images_root: str | os.PathLike | None = None) -> dict:
     """Check a cache against its manifest: arrays (shape, dtype, sha256, finite values) and
-    images (present, same size and mtime).
+    images (present, same size, and the same sha256 where the manifest has one), under
+    ``images_root`` (default: the folder the cache was built from).
 
     Returns:
         A summary (``num_images``, ``heatmap_size``, ``pose``, ``root``).
@@ -203,11 +223,12 @@ def verify_cache(cache_dir: str | os.PathLike, check_hashes: bool = True) -> dic
                 problems.append(f'{name}.npy does not match its sha256 in the manifest')
         if not all(np.isfinite(array[i:i + 4096]).all() for i in range(0, len(array), 4096)):
             problems.append(f'{name}.npy holds non-finite values')
+    root = Path(images_root or cache.root)
     for entry in cache.images:
-        path = Path(cache.root) / entry['path']
+        path = root / entry['path']
         if not path.is_file():
             problems.append(f'{path} is missing')
-        elif image_entry(path, cache.root) != entry:
+        elif image_entry(path, root, content_hash=check_hashes and 'sha256' in entry) != entry:
             problems.append(f'{path} changed since the cache was built')
     if problems:
         shown = '; '.join(problems[:5]) + (f'; and {len(problems) - 5} more'
@@ -310,7 +331,8 @@ def _is_built(cache_dir: Path, build_key: str) -> bool:
 def precompute_heatmaps(img_paths: Iterable[str | os.PathLike], backend: PoseBackend,
                         cache_dir: str | os.PathLike, heatmap_size: tuple[int, int] = (32, 16),
                         batch_size: int = 64, shard: tuple[int, int] | None = None,
-                        command: str | None = None, progress: bool = True) -> dict:
+                        command: str | None = None, progress: bool = True,
+                        content_hash: bool = False) -> dict:
     """Run ``backend`` on every image and cache its heatmaps, keypoints and scores.
 
     Args:
@@ -324,6 +346,8 @@ def precompute_heatmaps(img_paths: Iterable[str | os.PathLike], backend: PoseBac
             ``cache_dir/shards/``; join them with :func:`merge_shards`.
         command: the command that rebuilds this cache, quoted in stale-cache errors.
         progress: show a tqdm progress bar.
+        content_hash: record each image's sha256 (read every byte; :func:`verify_cache`
+            checks them), beside its relative path and size.
     Returns:
         ``{'cache_dir', 'num_images', 'rows': [start, stop], 'complete'}``; ``complete`` tells
         whether the whole cache (not just a shard) is built.
@@ -342,7 +366,7 @@ def precompute_heatmaps(img_paths: Iterable[str | os.PathLike], backend: PoseBac
     root = os.path.commonpath([os.path.dirname(p) for p in paths])
     manifest = dict(format_version=FORMAT_VERSION, root=root, heatmap_size=list(heatmap_size),
                     pose=normalized(backend.identity()),
-                    images=[image_entry(p, root) for p in paths])
+                    images=[image_entry(p, root, content_hash) for p in paths])
     manifest.update(build_key=_hash(manifest),
                     command=command or default_rebuild_command(cache_dir))
     start, stop = index * len(paths) // count, (index + 1) * len(paths) // count
@@ -432,18 +456,23 @@ def rebuild_command(images_args: list[str], pose_cfg: dict, cache_dir: str | os.
 def build_cache_for_images(img_paths: list[str], pose_cfg: dict, cache_dir: str | os.PathLike,
                            heatmap_size: tuple[int, int] = (32, 16), batch_size: int = 64,
                            shard: tuple[int, int] | None = None,
-                           images_args: list[str] | None = None, progress: bool = True) -> dict:
+                           images_args: list[str] | None = None, progress: bool = True,
+                           content_hash: bool = False, command: str | None = None) -> dict:
     """Build the pose backend of ``pose_cfg`` and :func:`precompute_heatmaps` with it.
 
     ``images_args`` are the command-line arguments that select the images (e.g.
-    ``['--images', 'data/*.jpg']``), for the rebuild command recorded in the manifest.
+    ``['--images', 'data/*.jpg']``), for the rebuild command recorded in the manifest; or
+    ``command`` is that command.
     """
     if not img_paths:
         raise ValueError(f'no images to precompute heatmaps for (cache {cache_dir})')
     pose_cfg = complete_pose_config(pose_cfg, sorted(img_paths))
     pose_cfg.setdefault('heatmap_size', tuple(heatmap_size))
-    command = rebuild_command(images_args or ['--images', 'PATTERN'], pose_cfg, cache_dir,
-                              heatmap_size)
+    if command is None:
+        command = rebuild_command(images_args or ['--images', 'PATTERN'], pose_cfg, cache_dir,
+                                  heatmap_size)
+        if content_hash:
+            command += ' --content-hash'
     return precompute_heatmaps(img_paths, build_pose_backend(pose_cfg), cache_dir,
-                               heatmap_size, batch_size, shard, command, progress)
+                               heatmap_size, batch_size, shard, command, progress, content_hash)
 

@@ -3,6 +3,10 @@
 # (ReIDSource.protocol). Validation on 10% of the training identities, held out of training
 # (never the test split).
 validation = dict(num_ids=0.1, seed=0)
+# The pose model of the heatmap caches (tools/precompute_heatmaps.py --config): MediaPipe
+# BlazePose for real photographs (docs/pose.md), 32x16 heatmaps.
+pose = dict(type='blazepose')
+heatmap_size = (32, 16)
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,

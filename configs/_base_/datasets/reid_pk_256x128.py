@@ -4,6 +4,10 @@
 # held out of training (never the test split). A dataset file sets the three `source`s.
 image_size = (256, 128)
 validation = dict(num_ids=0.1, seed=0)
+# The pose model of the heatmap caches (tools/precompute_heatmaps.py --config): MediaPipe
+# BlazePose for real photographs (docs/pose.md), 32x16 heatmaps.
+pose = dict(type='blazepose')
+heatmap_size = (32, 16)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadHeatmaps'),
