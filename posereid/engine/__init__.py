@@ -14,7 +14,7 @@ from .two_stage_val_loop import TwoStageValLoop
 __all__ = [
     'train', 'test', 'cross_dataset', 'build_runner', 'load_config', 'load_model',
     'evaluate_dataset', 'extract_features', 'build_cache_for_source', 'build_caches_for_config',
-    'ExtractedFeatures', 'Ranking', 'two_stage_ranking', 'all_pairs_ranking', 'verification_log_odds',
-    'TwoStageValLoop', 'EpochSeedHook', 'HardNegativeMiningHook', 'InvalidLossError',
-    'InvalidLossHook',
+    'ExtractedFeatures', 'Ranking', 'two_stage_ranking', 'all_pairs_ranking',
+    'verification_log_odds', 'TwoStageValLoop', 'EpochSeedHook', 'HardNegativeMiningHook',
+    'InvalidLossError', 'InvalidLossHook',
 ]
