@@ -1,8 +1,11 @@
 """Speed of the matching layers against loop references written as public implementations do.
 
     python benchmarks/bench_layers.py [--json PATH] [--repeats 9] [--warmup 3] [--threads 2]
+                                      [--device cpu|cuda]
 
-CPU, fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature maps, k = 5.
+fp32, the paper's sizes: B = 32 pairs of (C, H, W) = (25, 37, 12) feature maps, k = 5, on the
+CPU (the goals) or, with ``--device cuda``, a GPU (every call synchronised before the clock
+stops; there the layers run whole batches, chunked only by free memory).
 
 * ND: "neighborhood difference in both directions + patch-summary convolution (25 @ 5 × 5,
   stride 5)", forward + backward. Reference: the tiled 5H × 5W maps built by a Python loop over the
@@ -43,6 +46,14 @@ B, C, H, W, K = 32, 25, 37, 12, 5
 ROW_RADIUS, EPS = 2, 1e-2
 
 
+DEVICE = torch.device('cpu')
+
+
+def synchronize() -> None:
+    if DEVICE.type == 'cuda':
+        torch.cuda.synchronize(DEVICE)
+
+
 def median_ms(functions: list, repeats: int, warmup: float) -> list[float]:
     """Median time of each function over ``repeats`` rounds that call every function once, in
     turn, so that a slow stretch of the machine hits a figure and its baseline alike. Each
@@ -52,11 +63,13 @@ def median_ms(functions: list, repeats: int, warmup: float) -> list[float]:
         fn()
         while time.perf_counter() < end:
             fn()
+        synchronize()
     times = [[] for _ in functions]
     for _ in range(repeats):
         for fn, fn_times in zip(functions, times):
             start = time.perf_counter()
             fn()
+            synchronize()
             fn_times.append(time.perf_counter() - start)
     return [1e3 * statistics.median(fn_times) for fn_times in times]
 
@@ -99,7 +112,7 @@ def ncc_loop_one_pair(f, g, k=K, r=ROW_RADIUS):
     c, h, w = f.shape
     f_padded = F.pad(f, (p, p, p, p))
     g_padded = F.pad(g, (p, p, p + r, p + r))
-    out = torch.zeros(c, h, w, 2 * r + 1, w)
+    out = f.new_zeros(c, h, w, 2 * r + 1, w)
     for channel in range(c):
         for x in range(h):
             for y in range(w):
@@ -113,15 +126,15 @@ def ncc_loop_one_pair(f, g, k=K, r=ROW_RADIUS):
 
 def bench_nd(repeats: int, warmup: float) -> dict:
     torch.manual_seed(0)
-    f = torch.randn(B, C, H, W, requires_grad=True)
-    g = torch.randn(B, C, H, W, requires_grad=True)
-    reference = LoopNeighborhoodDifferenceSummary()
-    ours = NeighborhoodDifferenceSummary(C, C, K)
+    f = torch.randn(B, C, H, W, device=DEVICE, requires_grad=True)
+    g = torch.randn(B, C, H, W, device=DEVICE, requires_grad=True)
+    reference = LoopNeighborhoodDifferenceSummary().to(DEVICE)
+    ours = NeighborhoodDifferenceSummary(C, C, K).to(DEVICE)
     with torch.no_grad():
         ours.weight.copy_(torch.stack([reference.summary_fg.weight, reference.summary_gf.weight]))
         ours.bias.copy_(torch.stack([reference.summary_fg.bias, reference.summary_gf.bias]))
         max_abs_diff = (ours(f, g) - reference(f, g)).abs().max().item()
-    grad = torch.randn(B, 2 * C, H, W)
+    grad = torch.randn(B, 2 * C, H, W, device=DEVICE)
 
     def train_step(module):
         def step():
@@ -131,7 +144,7 @@ def bench_nd(repeats: int, warmup: float) -> dict:
         return step
 
     reference_ms, ours_ms = median_ms([train_step(reference), train_step(ours)], repeats, warmup)
-    output = torch.randn(2 * B * C * K * H * K * W)
+    output = torch.randn(2 * B * C * K * H * K * W, device=DEVICE)
     with torch.no_grad():
         forward_ms, copy_ms = median_ms([lambda: ours(f, g),
                                          lambda: torch.empty_like(output).copy_(output)],
@@ -144,8 +157,8 @@ def bench_nd(repeats: int, warmup: float) -> dict:
 
 def bench_ncc(repeats: int, warmup: float) -> dict:
     torch.manual_seed(0)
-    f = torch.randn(B, C, H, W, requires_grad=True)
-    g = torch.randn(B, C, H, W, requires_grad=True)
+    f = torch.randn(B, C, H, W, device=DEVICE, requires_grad=True)
+    g = torch.randn(B, C, H, W, device=DEVICE, requires_grad=True)
     with torch.no_grad():
         ours = normalized_cross_correlation(f, g, K, ROW_RADIUS)
         max_abs_diff = (ours[0] - ncc_loop_one_pair(f[0], g[0])).abs().max().item()
@@ -172,14 +185,19 @@ def main() -> int:
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--warmup', type=float, default=3.0,
                         help='seconds each timed function runs before it is timed')
+    parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
     args = parser.parse_args()
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        parser.error('--device cuda: no CUDA device here')
+    global DEVICE
+    DEVICE = torch.device(args.device)
     if args.repeats < 1:
         parser.error('--repeats must be >= 1')
     if args.warmup < 0:
         parser.error('--warmup must be >= 0 seconds')
     torch.set_num_threads(args.threads)
-    figures = dict(threads=args.threads, repeats=args.repeats, warmup_seconds=args.warmup,
-                   load_before=os.getloadavg()[0])
+    figures = dict(device=args.device, threads=args.threads, repeats=args.repeats,
+                   warmup_seconds=args.warmup, load_before=os.getloadavg()[0])
     figures.update(bench_nd(args.repeats, args.warmup))
     figures.update(bench_ncc(args.repeats, args.warmup))
     figures['load_after'] = os.getloadavg()[0]

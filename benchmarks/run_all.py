@@ -26,6 +26,7 @@ GOALS = {
                      'ncc_speedup': ('>=', 100)},
     'bench_precompute': {'speedup': ('>=', 3)},
     'bench_retrieval': {'pair_passes_ratio': ('>=', 100)},
+    'bench_scale': {'msmt_peak_mb': ('<', 4000)},
     'bench_world': {'default_world_s': ('<', 60)},
 }
 COMPARE = {'<': operator.lt, '<=': operator.le, '>': operator.gt, '>=': operator.ge}

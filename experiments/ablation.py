@@ -18,7 +18,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import time
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from mmengine.config import Config
 
 from posereid.engine import load_config, test, train
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
+from posereid.engine.runner import checkpoint_epoch, last_checkpoint
 from posereid.utils.io import atomic_save_json, atomic_write
 
 #: The shipped configs, beside this folder in the checkout.
@@ -72,24 +72,6 @@ def variant_config(config, variant_options: dict, cfg_options: dict | None = Non
     return load_config(load_config(config, shared), variant_options)
 
 
-def last_checkpoint(work_dir: Path) -> Path | None:
-    """The checkpoint named by ``<work_dir>/last_checkpoint``, or ``None`` if there is none."""
-    pointer = work_dir / 'last_checkpoint'
-    if not pointer.is_file():
-        return None
-    path = Path(pointer.read_text().strip())
-    if not path.is_file():
-        raise FileNotFoundError(f'{pointer} names {path}, which does not exist; delete '
-                                f'{work_dir} to retrain that run')
-    return path
-
-
-def _epochs_done(checkpoint: Path | None) -> int | None:
-    """The epoch of an ``epoch_N.pth`` checkpoint (``None`` for none or another name)."""
-    epoch = re.fullmatch(r'epoch_(\d+)\.pth', checkpoint.name) if checkpoint else None
-    return int(epoch.group(1)) if epoch else None
-
-
 def _read_run(path: Path) -> dict | None:
     if not path.is_file():
         return None
@@ -110,7 +92,7 @@ def run_one(cfg: Config, work_dir: Path, seed: int, test_sources, resume: bool =
         {test source: {metric: value}}}``, also kept in ``<work_dir>/ablation_run.json``.
     """
     checkpoint = last_checkpoint(work_dir) if resume else None
-    done, max_epochs = _epochs_done(checkpoint), cfg.train_cfg.max_epochs
+    done, max_epochs = checkpoint_epoch(checkpoint), cfg.train_cfg.max_epochs
     config_hash = hashlib.sha256(cfg.pretty_text.encode()).hexdigest()[:16]
     train_seconds = 0.0
     if done != max_epochs:

@@ -3,7 +3,9 @@
 Because each is a child of the matching mmengine registry, ``mmengine.Runner.from_cfg`` finds
 posereid classes when a config sets ``default_scope = 'posereid'`` (or names them as
 ``'posereid.ClassName'``). ``locations`` lets a registry import the modules that fill it the first
-time it is asked for a name, so a config never needs ``custom_imports``.
+time it is asked for a name, so a config never needs ``custom_imports``. A ``build`` on one of
+these registries looks names up in posereid's scope whatever scope is current (after an
+mmpose model is built, mmpose's is).
 """
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -22,7 +24,17 @@ from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
-from mmengine.registry import Registry
+from mmengine.registry import DefaultScope
+from mmengine.registry import Registry as MMEngineRegistry
+
+
+class Registry(MMEngineRegistry):
+    """mmengine's ``Registry``; :meth:`build` runs in this registry's own scope."""
+
+    def build(self, cfg, *args, **kwargs):
+        with DefaultScope.overwrite_default_scope(self.scope):
+            return super().build(cfg, *args, **kwargs)
+
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['posereid.models'])
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['posereid.datasets'])

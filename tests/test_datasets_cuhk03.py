@@ -57,6 +57,11 @@ def test_classic_splits_select_the_mat_testsets_by_index(cuhk03_root):
         assert {r.camid for r in source.query} == {0, 1}
     with pytest.raises(ValueError, match=r'split_id must be in \[0, 2\]'):
         build_source('cuhk03', root=cuhk03_root, classic_split=True, split_id=3)
+    papers = build_source('cuhk03', root=cuhk03_root, classic_split=True, cross_view=True)
+    assert {r.camid for r in papers.query} == {0} and {r.camid for r in papers.gallery} == {1}
+    assert {r.pid for r in papers.query} == {r.pid for r in papers.gallery}
+    with pytest.raises(ValueError, match='cross_view'):
+        build_source('cuhk03', root=cuhk03_root, cross_view=True)
 
 
 def test_a_folder_that_torchreid_prepared_loads_and_its_files_are_left_alone(cuhk03_root):

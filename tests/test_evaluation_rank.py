@@ -253,3 +253,17 @@ def test_the_single_gallery_shot_protocol_keeps_its_old_name_as_an_alias():
                        evaluate_rank(*problem, max_rank=8, protocol='single_gallery_shot', seed=2))
     with pytest.raises(ValueError, match='single_gallery_shot'):
         canonical_protocol('viper')
+
+
+@pytest.mark.parametrize('protocol', ['market', 'single_gallery_shot'])
+def test_the_accumulator_fed_rows_in_uneven_blocks_equals_one_evaluation(protocol):
+    from posereid.evaluation import RankAccumulator
+    distmat, q_pids, g_pids, q_cams, g_cams = cuhk03_problem()
+    accumulator = RankAccumulator(g_pids, g_cams, 8, protocol, seed=5)
+    for rows in (slice(0, 3), slice(3, 4), slice(4, 8)):
+        accumulator.add(torch.as_tensor(distmat[rows]), q_pids[rows], q_cams[rows])
+    assert_same_result(accumulator.result(),
+                       evaluate_rank(distmat, q_pids, g_pids, q_cams, g_cams, max_rank=8,
+                                     protocol=protocol, seed=5))
+    with pytest.raises(ValueError, match='distances'):
+        accumulator.add(torch.zeros(2, 5), q_pids[:2], q_cams[:2])

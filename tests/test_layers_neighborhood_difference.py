@@ -104,3 +104,16 @@ def test_module_summarises_both_directions_with_their_own_kernels():
 def test_bad_shapes_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_chunks_fit_a_cpu_cache_and_a_share_of_free_gpu_memory(monkeypatch):
+    from posereid.models.layers import chunking
+
+    assert chunking.chunk_budget('cpu') == chunking.CHUNK_ELEMENTS
+    monkeypatch.setattr(torch.cuda, 'mem_get_info', lambda device=None: (8 << 30, 16 << 30))
+    budget = chunking.chunk_budget('cuda', element_size=4)
+    assert budget == int((8 << 30) * chunking.GPU_MEMORY_SHARE) // 4        # 512 Mi floats
+    # a batch of 32 pairs of the paper's ND temporaries is one chunk on such a GPU, 13 on a CPU
+    per_pair = 25 * 25 * 37 * 16
+    assert len(batch_chunks(32, per_pair, budget)) == 1
+    assert len(batch_chunks(32, per_pair)) == -(-32 // (chunking.CHUNK_ELEMENTS // per_pair))

@@ -86,3 +86,26 @@ def test_roc_curve_is_monotone_from_origin_to_one_and_its_area_is_the_auc(pairs)
 def test_bad_input_raises_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize('max_positives', [5, 1000])
+def test_verification_pairs_are_sampled_without_a_query_by_gallery_array(max_positives):
+    from posereid.evaluation import sample_verification_pairs
+
+    rng = np.random.default_rng(1)
+    q_pids, q_cams = rng.integers(0, 30, 60), rng.integers(0, 4, 60)
+    g_pids, g_cams = rng.integers(0, 40, 500), rng.integers(0, 4, 500)
+    q, g, labels = sample_verification_pairs(q_pids, q_cams, g_pids, g_cams, max_positives)
+    same = q_pids[:, None] == g_pids[None, :]
+    all_positives = np.argwhere(same & (q_cams[:, None] != g_cams[None, :]))
+    positive = labels == 1
+    assert positive.sum() == min(max_positives, len(all_positives)) == (~positive).sum()
+    assert (q_pids[q[positive]] == g_pids[g[positive]]).all()
+    assert (q_cams[q[positive]] != g_cams[g[positive]]).all()
+    assert (q_pids[q[~positive]] != g_pids[g[~positive]]).all()
+    assert len(set(zip(q.tolist(), g.tolist()))) == len(labels)          # no pair twice
+    if max_positives == 1000:                                              # every positive
+        assert set(zip(q[positive].tolist(), g[positive].tolist())) == set(
+            map(tuple, all_positives.tolist()))
+    again = sample_verification_pairs(q_pids, q_cams, g_pids, g_cams, max_positives)
+    assert all(np.array_equal(a, b) for a, b in zip((q, g, labels), again))   # seeded

@@ -29,3 +29,12 @@ def test_a_posereid_model_is_built_through_mmengine_in_the_posereid_scope():
         assert model.linear.in_features == 5
     finally:
         MODELS._module_dict.pop('_TinyProbe')
+
+
+def test_a_posereid_build_finds_posereid_names_whatever_scope_is_current():
+    from mmengine.registry import DefaultScope
+
+    with DefaultScope.overwrite_default_scope('mmengine'):
+        loss = MODELS.build(dict(type='PairCrossEntropyLoss'))
+        assert type(loss).__name__ == 'PairCrossEntropyLoss'
+        assert DefaultScope.get_current_instance().scope_name == 'mmengine'   # restored

@@ -73,3 +73,53 @@ def test_top_k_must_be_positive():
     q_emb, g_emb, q_feats, g_feats = problem()
     with pytest.raises(ValueError, match='top_k'):
         two_stage_ranking(DotProductVerifier(), q_emb, g_emb, q_feats, g_feats, top_k=0)
+
+
+@pytest.mark.parametrize('protocol', ['market', 'single_gallery_shot'])
+def test_streamed_metrics_equal_the_whole_matrix_ones_in_any_block_size(protocol, monkeypatch):
+    from posereid.engine import retrieval
+    from posereid.engine.features import ExtractedFeatures
+    from posereid.evaluation import rank_summary
+
+    model = DotProductVerifier()
+    q_emb, g_emb, q_feats, g_feats = problem(num_query=9, num_gallery=30, seed=3)
+    rng = np.random.default_rng(0)
+    q_pids, g_pids = rng.integers(0, 5, 9), rng.integers(0, 5, 30)
+    q_cams, g_cams = rng.integers(0, 2, 9), rng.integers(0, 3, 30)
+
+    def features(emb, feats, pids, cams):
+        return ExtractedFeatures(emb, pids, cams, ['x'] * len(pids), [''] * len(pids), feats)
+
+    query, gallery = features(q_emb, q_feats, q_pids, q_cams), features(g_emb, g_feats,
+                                                                        g_pids, g_cams)
+    whole = two_stage_ranking(model, q_emb, g_emb, q_feats, g_feats, top_k=5)
+    expected = {'embedding': rank_summary(compute_distance_matrix(q_emb, g_emb), q_pids, g_pids,
+                                          q_cams, g_cams, protocol),
+                'two_stage': rank_summary(whole.distmat, q_pids, g_pids, q_cams, g_cams,
+                                          protocol)}
+    for block_entries in (30, 4 * 30, 1 << 24):                 # 1, 4 or all queries a block
+        monkeypatch.setattr(retrieval, 'BLOCK_ENTRIES', block_entries)
+        streamed = retrieval.streamed_rank_metrics(model, query, gallery, protocol, top_k=5)
+        assert streamed['num_pair_passes'] == whole.num_pair_passes == 9 * 5
+        for name in ('embedding', 'two_stage'):
+            assert streamed[name] == pytest.approx(expected[name])
+
+
+def test_extraction_runs_the_network_once_per_image():
+    from posereid.engine.features import extract_features
+    from posereid.models import SiameseND
+
+    model = SiameseND(input_size=(32, 24), neck=True,
+                      branch=dict(channels=(4, 5), summary_channels=5, fc_dim=8)).eval()
+    passes = []
+    original = model.extract_pair_features
+    model.extract_pair_features = lambda imgs, heatmaps=None: passes.append(len(imgs)) or \
+        original(imgs, heatmaps)
+    batches = [dict(imgs=torch.randn(3, 3, 32, 24), heatmaps=None, pids=torch.arange(3),
+                    camids=torch.zeros(3, dtype=torch.long), splits=['query'] * 3,
+                    img_paths=['a', 'b', 'c']) for _ in range(2)]
+    features = extract_features(model, batches, pair_features=True)
+    assert passes == [3, 3]                                     # one pass per image
+    torch.testing.assert_close(features.embeddings,
+                               model.extract_embedding(torch.cat([b['imgs'] for b in batches])))
+    assert features.pair_features['tied'].shape[0] == 6

@@ -51,7 +51,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--pose-root', help='ground truth: the domain folder with keypoints.json '
                                             '(default: found above the images)')
     parser.add_argument('--device', help='e.g. cpu or cuda:0 (default: cuda if available)')
-    parser.add_argument('--flip-test', action='store_true', help='mmpose: average with flipped')
+    parser.add_argument('--flip-test', action=argparse.BooleanOptionalAction,
+                        help='average with the mirrored crop (default: off for mmpose, on for '
+                             'blazepose)')
+    parser.add_argument('--pad', type=float,
+                        help='blazepose: border around each crop before detection, as a '
+                             'fraction of its size (default 0.2)')
     parser.add_argument('--out', help='cache folder (with --config: the config decides)')
     parser.add_argument('--heatmap-size', nargs=2, type=int, default=(32, 16), metavar=('H', 'W'))
     parser.add_argument('--batch-size', type=int, default=64)
@@ -82,7 +87,10 @@ def pose_config(args: argparse.Namespace) -> dict | None:
         cfg.update(root=args.pose_root)
     if cfg['type'] == 'mmpose':
         cfg.update(config=args.pose_config, checkpoint=args.pose_checkpoint, device=args.device,
-                   flip_test=args.flip_test)
+                   flip_test=bool(args.flip_test))
+    if cfg['type'] == 'blazepose':
+        cfg.update({key: value for key, value in (('flip_test', args.flip_test),
+                                                  ('pad', args.pad)) if value is not None})
     return cfg
 
 

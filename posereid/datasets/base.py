@@ -86,6 +86,12 @@ class ReIDSource:
         self.gallery = list(gallery)
 
     @classmethod
+    def protocol_splits(cls, **options) -> list[int]:
+        """The ``split_id``\ s that the dataset's protocol averages over (one, ``[0]``, for a
+        dataset with a single split)."""
+        return [0]
+
+    @classmethod
     def cache_name(cls, **options) -> str:
         """The name of this source's heatmap cache folder for the loader ``options``: one per
         set of images, so that variants with other images (CUHK03 labeled or detected boxes)

@@ -15,7 +15,7 @@ import re
 from typing import Sequence
 
 from .base import DatasetFormatError, ReIDRecord, ReIDSource
-from .two_view import split_two_views
+from .two_view import TEN_RANDOM_SPLITS, split_two_views
 
 CUHK01_NAME = re.compile(r'^(\d{4})(\d{3})\.png$')
 
@@ -38,6 +38,12 @@ class CUHK01(ReIDSource):
 cuhk01/
   campus/0001001.png     PPPPCCC.png: CCC 001, 002 camera A; 003, 004 camera B
 """
+
+    @classmethod
+    def protocol_splits(cls, test_pids: Sequence[int] | None = None, **options) -> list[int]:
+        """10 random splits, camera A querying camera B (``TEN_RANDOM_SPLITS``); with fixed
+        ``test_pids``, those identities queried both ways."""
+        return [0, 1] if test_pids is not None else list(TEN_RANDOM_SPLITS)
 
     def __init__(self, root=None, split_id: int = 0, num_train_ids: int | None = None,
                  test_pids: Sequence[int] | None = None, seed: int = 0, **kwargs) -> None:

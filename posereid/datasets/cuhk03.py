@@ -17,9 +17,14 @@ Protocols:
 * new (Zhong et al., CVPR 2017), the default: 767 training / 700 test identities, query and
   gallery given by ``cuhk03_new_protocol_config_<type>.mat`` (``train_idx``, ``query_idx``,
   ``gallery_idx``: 1-based rows of ``filelist`` / ``labels``); evaluated like Market-1501.
-* classic (``classic_split=True``): 1367 training / 100 test identities, ``split_id`` in 0..19;
-  every test image is both query and gallery, single-gallery-shot
-  (``'single_gallery_shot'``) evaluation.
+* classic (``classic_split=True``): 1367 training / 100 test identities (the release's 20
+  ``testsets``), ``split_id`` in 0..19, single-gallery-shot (``'single_gallery_shot'``)
+  evaluation. By default every test image is both query and gallery (torchreid's convention:
+  queries of both views, each against the other view); ``cross_view=True`` queries the first
+  view (camera A) against a gallery of the second (camera B), as Li et al. (CVPR 2014) and
+  Ahmed et al. (CVPR 2015) evaluate. Those papers also hold 100 of their 1,260 remaining
+  identities out for validation (use ``ReIDDataset(validation=dict(num_ids=100))``); their
+  figures compare with posereid's only under ``cross_view=True``.
 """
 from __future__ import annotations
 
@@ -58,6 +63,8 @@ class CUHK03(ReIDSource):
         labeled: use the hand-labelled boxes instead of the detected ones.
         classic_split: the classic protocol (20 splits) instead of the new one.
         split_id: which classic split (0..19); the new protocol has only split 0.
+        cross_view: classic protocol: camera-A queries against a camera-B gallery (the papers'
+            protocol) instead of every test image as query and gallery (torchreid's).
         **kwargs: ``verify_images``, ``skip_bad_images`` of :class:`ReIDSource`.
     """
 
@@ -75,13 +82,21 @@ cuhk03/
 """
 
     @classmethod
+    def protocol_splits(cls, classic_split: bool = False, **options) -> list[int]:
+        """The classic protocol's 20 splits (Li et al.); the new protocol has one."""
+        return list(range(20)) if classic_split else [0]
+
+    @classmethod
     def cache_name(cls, labeled: bool = False, classic_split: bool = False, **options) -> str:
         """``cuhk03_labeled``, ``cuhk03_detected``, ``cuhk03_labeled_classic``, ...: the boxes
         and the protocol."""
         return f'{cls.name}_{IMAGE_TYPES[int(labeled)]}' + ('_classic' if classic_split else '')
 
     def __init__(self, root=None, labeled: bool = False, classic_split: bool = False,
-                 split_id: int = 0, **kwargs) -> None:
+                 split_id: int = 0, cross_view: bool = False, **kwargs) -> None:
+        if cross_view and not classic_split:
+            raise ValueError(f'{self.name}: cross_view is an option of the classic protocol '
+                             '(classic_split=True)')
         self.root = self.resolve_root(root)
         self.image_type = IMAGE_TYPES[int(labeled)]
         self.raw_mat = self.root / 'cuhk03_release' / 'cuhk-03.mat'
@@ -105,6 +120,9 @@ cuhk03/
         train, query, gallery = ([ReIDRecord(str(self.image_dir / name), pid, camid_of(name))
                                   for name, pid in splits[split_id][part]]
                                  for part in ('train', 'query', 'gallery'))
+        if cross_view:
+            query = [r for r in query if r.camid == 0]
+            gallery = [r for r in gallery if r.camid == 1]
         super().__init__(train, query, gallery, **kwargs)
 
     def torchreid_splits(self, path: Path) -> list[dict]:

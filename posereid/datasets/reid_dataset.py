@@ -5,7 +5,6 @@ from typing import Sequence
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
-from mmengine.registry import DefaultScope
 
 from posereid.pose.heatmap_cache import HeatmapCache
 from posereid.registry import DATASETS, TRANSFORMS
@@ -55,8 +54,7 @@ class ReIDDataset(BaseDataset):
                  serialize_data: bool = True) -> None:
         if split not in SPLITS:
             raise ValueError(f'split must be one of {SPLITS}; got {split!r}')
-        with DefaultScope.overwrite_default_scope('posereid'):   # whatever scope is current
-            transforms = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
+        transforms = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         if heatmap_cache is not None and not any(isinstance(t, LoadHeatmaps) for t in transforms):
             raise ValueError('a heatmap_cache is given but the pipeline has no LoadHeatmaps '
                              'transform to read it')

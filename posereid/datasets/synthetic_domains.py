@@ -55,6 +55,11 @@ synthetic/cuhk01/                            {WORLD_HINT}
   annotations/person_keypoints_val.json        held-out identities (field 'pid')
 """
 
+    @classmethod
+    def protocol_splits(cls, **options) -> list[int]:
+        """The fixed held-out identities queried both ways: camera A, then camera B."""
+        return [0, 1]
+
     def __init__(self, root=None, split_id: int = 0, **kwargs) -> None:
         root = self.resolve_root(root)
         val_file = root / 'annotations' / 'person_keypoints_val.json'

@@ -9,6 +9,11 @@ import numpy as np
 from .base import ReIDRecord
 
 
+#: The standard protocol of a two-camera dataset: 10 random splits, camera 0 querying camera 1
+#: (the ``split_id``\ s ``2k``; ``2k + 1`` are the same splits queried the other way round).
+TEN_RANDOM_SPLITS = list(range(0, 20, 2))
+
+
 def split_two_views(records: Sequence[ReIDRecord], split_id: int, num_train_ids: int | None = None,
                     num_random_splits: int = 10, seed: int = 0,
                     test_pids: Sequence[int] | None = None

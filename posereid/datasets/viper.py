@@ -8,7 +8,7 @@ random 316/316 splits in both query directions (``split_id`` 0..19, see
 from __future__ import annotations
 
 from .base import DatasetFormatError, ReIDRecord, ReIDSource
-from .two_view import split_two_views
+from .two_view import TEN_RANDOM_SPLITS, split_two_views
 
 
 class VIPeR(ReIDSource):
@@ -31,6 +31,11 @@ viper/
     cam_a/000_45.bmp     NNN_AAA.bmp: identity NNN, angle AAA
     cam_b/000_45.bmp
 """
+
+    @classmethod
+    def protocol_splits(cls, **options) -> list[int]:
+        """10 random splits, camera A querying camera B (``TEN_RANDOM_SPLITS``)."""
+        return list(TEN_RANDOM_SPLITS)
 
     def __init__(self, root=None, split_id: int = 0, num_train_ids: int | None = None,
                  seed: int = 0, **kwargs) -> None:

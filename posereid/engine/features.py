@@ -8,8 +8,6 @@ import numpy as np
 import torch
 from mmengine.model import is_model_wrapper
 
-from posereid.evaluation import rank_summary
-
 
 @dataclass
 class ExtractedFeatures:
@@ -46,14 +44,6 @@ class ExtractedFeatures:
             pair_features={k: v[rows] for k, v in self.pair_features.items()})
 
 
-def rank_metrics(distmat, query: ExtractedFeatures, gallery: ExtractedFeatures,
-                 protocol: str) -> dict:
-    """:func:`~posereid.evaluation.rank_summary` of a ``(Q, G)`` distance matrix between the
-    images of ``query`` and ``gallery``."""
-    return rank_summary(distmat, query.pids, gallery.pids, query.camids, gallery.camids,
-                        protocol)
-
-
 def unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
     """The model inside a DDP (or other mmengine) wrapper, else the model itself."""
     return model.module if is_model_wrapper(model) else model
@@ -62,7 +52,8 @@ def unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
 @torch.no_grad()
 def extract_features(model: torch.nn.Module, dataloader, pair_features: bool = False
                      ) -> ExtractedFeatures:
-    """Embeddings (and, with ``pair_features``, verification features) of every image.
+    """Embeddings (and, with ``pair_features``, verification features, from the same pass
+    through the network) of every image.
 
     The batches are the ``reid_collate`` dicts; the model's data preprocessor moves them to its
     device. The model is put in eval mode and its previous mode restored afterwards.
@@ -75,10 +66,13 @@ def extract_features(model: torch.nn.Module, dataloader, pair_features: bool = F
         for batch in dataloader:
             data = model.data_preprocessor(batch, False)
             imgs, heatmaps = data['imgs'], data.get('heatmaps')
-            embeddings.append(model.extract_embedding(imgs, heatmaps).float().cpu())
-            if pair_features:
+            if pair_features:      # one pass: the embedding is one of the pair features
                 feats = model.extract_pair_features(imgs, heatmaps)
+                embedding = model.ranking_embedding(feats['embedding'])
                 pair_parts.append({k: v.cpu() for k, v in feats.items()})
+            else:
+                embedding = model.extract_embedding(imgs, heatmaps)
+            embeddings.append(embedding.float().cpu())
             pids.append(torch.as_tensor(batch['pids']).cpu().numpy())
             camids.append(torch.as_tensor(batch['camids']).cpu().numpy())
             splits.extend(batch['splits'])

@@ -17,9 +17,7 @@ from posereid.datasets import build_source
 from posereid.pose.heatmap_cache import build_cache_for_images
 
 from .errors import config_command
-from .runner import load_config
-
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+from .runner import LOADERS, load_config
 
 
 def source_images(source) -> list[str]:

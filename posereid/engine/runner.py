@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -41,6 +42,8 @@ from .errors import caches_hint
 
 DEVICES = ('cpu', 'cuda')
 LAUNCHERS = ('none', 'pytorch', 'slurm')
+#: The dataloaders of a config.
+LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def load_config(config: str | os.PathLike | Config, cfg_options: dict | None = None) -> Config:
@@ -55,7 +58,7 @@ def load_config(config: str | os.PathLike | Config, cfg_options: dict | None = N
         cfg = Config.fromfile(str(config))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for loader in LOADERS:
         dataset = (cfg.get(loader) or {}).get('dataset')
         if dataset is None:
             continue
@@ -244,6 +247,24 @@ def build_runner(config, work_dir=None, cfg_options: dict | None = None,
     cfg = prepare_runner_config(cfg, work_dir, resume, launcher, seed)
     init_distributed(launcher)
     return ReIDRunner.from_cfg(cfg)
+
+
+def last_checkpoint(work_dir: str | os.PathLike) -> Path | None:
+    """The checkpoint named by ``<work_dir>/last_checkpoint``, or ``None`` if there is none."""
+    pointer = Path(work_dir) / 'last_checkpoint'
+    if not pointer.is_file():
+        return None
+    path = Path(pointer.read_text().strip())
+    if not path.is_file():
+        raise FileNotFoundError(f'{pointer} names {path}, which does not exist; delete '
+                                f'{work_dir} to retrain that run')
+    return path
+
+
+def checkpoint_epoch(checkpoint: Path | None) -> int | None:
+    """The epoch of an ``epoch_N.pth`` checkpoint (``None`` for none or another name)."""
+    epoch = re.fullmatch(r'epoch_(\d+)\.pth', checkpoint.name) if checkpoint else None
+    return int(epoch.group(1)) if epoch else None
 
 
 class _LastValMetrics(Hook):

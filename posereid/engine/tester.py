@@ -23,7 +23,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from posereid.evaluation import compute_distance_matrix, evaluate_pairs
+from posereid.evaluation import (compute_distance_matrix, evaluate_pairs,
+                                 sample_verification_pairs)
 from posereid.registry import MODELS
 from posereid.utils.checkpoint import load_checkpoint_safely, state_dict_of
 from posereid.utils.image_io import read_image
@@ -34,8 +35,9 @@ from posereid.visualization.pair_gallery import draw_pair_gallery, pair_outcome_
 from posereid.visualization.ranked_list import draw_ranked_lists
 
 from .errors import caches_hint
-from .features import ExtractedFeatures, extract_features, rank_metrics
-from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking, verification_log_odds
+from .features import ExtractedFeatures, extract_features
+from .retrieval import (PAIR_BATCH_SIZE, streamed_rank_metrics, two_stage_rows,
+                        verification_log_odds)
 from .runner import default_heatmap_cache, load_config, select_device, source_name
 
 
@@ -91,8 +93,7 @@ def load_model(cfg: Config, checkpoint: str | os.PathLike, device: str | None = 
     model_cfg = cfg.model.copy()
     if model_cfg.get('num_classes') is None and 'classifier.weight' in state:
         model_cfg['num_classes'] = state['classifier.weight'].shape[0]
-    with DefaultScope.overwrite_default_scope('posereid'):
-        model = MODELS.build(model_cfg)
+    model = MODELS.build(model_cfg)
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise ValueError(f'{path} does not hold the weights of the config\'s '
@@ -119,41 +120,22 @@ def build_test_dataloader(cfg: Config, dataset_name: str | None = None):
         return Runner.build_dataloader(loader, seed=0)
 
 
-def verification_pairs(query: ExtractedFeatures, gallery: ExtractedFeatures,
-                       max_positives: int = 1000, seed: int = 0
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Test pairs: the positive (query, gallery) pairs seen by different cameras (a random
-    ``max_positives`` if more) and as many random negative pairs.
-
-    Returns:
-        ``(q_index, g_index, labels)``, each ``(P,)``; labels 1 same, 0 different.
-    """
-    rng = np.random.default_rng(seed)
-    same = query.pids[:, None] == gallery.pids[None, :]
-    other_camera = query.camids[:, None] != gallery.camids[None, :]
-    positives = np.argwhere(same & other_camera)
-    if len(positives) > max_positives:
-        positives = positives[rng.choice(len(positives), max_positives, replace=False)]
-    negatives = np.argwhere(~same)
-    negatives = negatives[rng.choice(len(negatives), min(len(positives), len(negatives)),
-                                     replace=False)]
-    pairs = np.concatenate([positives, negatives])
-    labels = np.r_[np.ones(len(positives), np.int64), np.zeros(len(negatives), np.int64)]
-    return pairs[:, 0], pairs[:, 1], labels
-
-
 def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k: int = 100,
                      out_dir: str | os.PathLike | None = None, num_ranked_lists: int = 8,
                      batch_size: int = PAIR_BATCH_SIZE) -> dict:
-    """All metrics of ``model`` on one dataset (see the module doc); pictures in ``out_dir``."""
+    """All metrics of ``model`` on one dataset (see the module doc); pictures in ``out_dir``.
+
+    Each image goes through the network once (embeddings and pair features from one pass);
+    rankings are computed a block of queries at a time, so memory grows with the gallery,
+    not with query × gallery.
+    """
     loader = build_test_dataloader(cfg, dataset_name)
     features = extract_features(model, loader, pair_features=True)
     query, gallery = features.select('query'), features.select('gallery')
     protocol = loader.dataset.source.protocol
-    embedding_dist = compute_distance_matrix(query.embeddings, gallery.embeddings)
-    ranking = two_stage_ranking(model, query.embeddings, gallery.embeddings,
-                                query.pair_features, gallery.pair_features, top_k, batch_size)
-    q_index, g_index, labels = verification_pairs(query, gallery)
+    rankings = streamed_rank_metrics(model, query, gallery, protocol, top_k, batch_size)
+    q_index, g_index, labels = sample_verification_pairs(query.pids, query.camids,
+                                                         gallery.pids, gallery.camids)
     scores = torch.sigmoid(verification_log_odds(
         model, query.pair_features, gallery.pair_features, torch.from_numpy(q_index),
         torch.from_numpy(g_index), batch_size)).numpy()
@@ -162,10 +144,9 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
         'dataset': loader.dataset.source.name, 'protocol': protocol,
         'num_query': len(query.pids), 'num_gallery': len(gallery.pids),
         'num_identities': int(len(np.unique(query.pids))),
-        'embedding': rank_metrics(embedding_dist, query, gallery, protocol),
-        'two_stage': dict(rank_metrics(ranking.distmat, query, gallery, protocol),
-                          top_k=min(top_k, len(gallery.pids)),
-                          num_pair_passes=ranking.num_pair_passes,
+        'embedding': rankings['embedding'],
+        'two_stage': dict(rankings['two_stage'], top_k=min(top_k, len(gallery.pids)),
+                          num_pair_passes=rankings['num_pair_passes'],
                           all_pairs_passes=len(query.pids) * len(gallery.pids)),
         'pairs': {'num_pairs': len(labels), 'num_positive': int(labels.sum()),
                   'accuracy': pairs['accuracy'], 'auc': pairs['auc'],
@@ -173,8 +154,8 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
     }
     if out_dir is not None:
         out_dir = Path(out_dir)
-        save_ranked_lists(out_dir / 'ranked_lists.png', ranking.distmat, query, gallery,
-                          num_ranked_lists)
+        save_ranked_lists(out_dir / 'ranked_lists.png', model, query, gallery, top_k,
+                          batch_size, num_ranked_lists)
         save_pair_galleries(out_dir, query, gallery, q_index, g_index, labels, scores)
         with atomic_write(out_dir / 'cmc.png', 'wb') as f:
             f.write(draw_cmc_curves({'embedding': result['embedding']['cmc'],
@@ -183,14 +164,19 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
     return result
 
 
-def save_ranked_lists(path: Path, distmat: torch.Tensor, query: ExtractedFeatures,
-                      gallery: ExtractedFeatures, num_queries: int = 8, top: int = 10) -> None:
-    """Ranked lists of ``num_queries`` evenly spaced queries, same-camera matches left out as
-    in the evaluation."""
+def save_ranked_lists(path: Path, model, query: ExtractedFeatures, gallery: ExtractedFeatures,
+                      top_k: int, batch_size: int = PAIR_BATCH_SIZE, num_queries: int = 8,
+                      top: int = 10) -> None:
+    """Two-stage ranked lists of ``num_queries`` evenly spaced queries, same-camera matches
+    left out as in the evaluation."""
     picked = np.linspace(0, len(query.pids) - 1, min(num_queries, len(query.pids))).astype(int)
+    shown = query.subset(picked)
+    distmat = two_stage_rows(model, compute_distance_matrix(shown.embeddings,
+                                                            gallery.embeddings).float(),
+                             shown.pair_features, gallery.pair_features, top_k, batch_size)
     queries, ranked, matches, labels = [], [], [], []
-    for q in picked:
-        order = torch.argsort(distmat[q], stable=True).numpy()
+    for row, q in enumerate(picked):
+        order = torch.argsort(distmat[row], stable=True).numpy()
         junk = (gallery.pids[order] == query.pids[q]) & (gallery.camids[order] == query.camids[q])
         order = order[~junk][:top]
         queries.append(read_image(query.img_paths[q]))

@@ -5,12 +5,13 @@ from __future__ import annotations
 import torch
 from mmengine.dist import broadcast_object_list, collect_results, is_main_process
 from mmengine.runner import ValLoop
+from mmengine.runner.amp import autocast
 
 from posereid.evaluation import RANKS
 from posereid.registry import LOOPS
 
-from .features import ExtractedFeatures, rank_metrics, unwrap_model
-from .retrieval import PAIR_BATCH_SIZE, two_stage_ranking
+from .features import ExtractedFeatures, unwrap_model
+from .retrieval import PAIR_BATCH_SIZE, streamed_rank_metrics
 
 
 @LOOPS.register_module()
@@ -40,7 +41,6 @@ class TwoStageValLoop(ValLoop):
         self._samples = []
         for idx, data_batch in enumerate(self.dataloader):
             self.run_iter(idx, data_batch)
-            self._collect_pair_features(data_batch)
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         metrics.update(self._two_stage_metrics())
         self.runner.call_hook('after_val_epoch', metrics=metrics)
@@ -48,14 +48,25 @@ class TwoStageValLoop(ValLoop):
         return metrics
 
     @torch.no_grad()
-    def _collect_pair_features(self, data_batch: dict) -> None:
+    def run_iter(self, idx: int, data_batch: dict) -> None:
+        """One pass through the network per image: its pair features, whose embedding (through
+        the model's ranking head) also feeds the evaluator."""
+        self.runner.call_hook('before_val_iter', batch_idx=idx, data_batch=data_batch)
         model = unwrap_model(self.runner.model)
         data = model.data_preprocessor(data_batch, False)
-        feats = model.extract_pair_features(data['imgs'], data.get('heatmaps'))
+        with autocast(enabled=self.fp16):
+            feats = model.extract_pair_features(data['imgs'], data.get('heatmaps'))
+            embeddings = model.ranking_embedding(feats['embedding'])
+        outputs = model.metric_samples(embeddings, data_batch['pids'], data_batch['camids'],
+                                       data_batch['splits'], data_batch['img_paths'])
+        self.evaluator.process(data_samples=outputs, data_batch=data_batch)
         for i, split in enumerate(data_batch['splits']):
             self._samples.append({'feats': {k: v[i].cpu() for k, v in feats.items()},
+                                  'ranking': embeddings[i].float().cpu(),
                                   'pid': int(data_batch['pids'][i]),
                                   'camid': int(data_batch['camids'][i]), 'split': split})
+        self.runner.call_hook('after_val_iter', batch_idx=idx, data_batch=data_batch,
+                              outputs=outputs)
 
     def _two_stage_metrics(self) -> dict:
         samples = collect_results(self._samples, len(self.dataloader.dataset), 'cpu')
@@ -68,18 +79,18 @@ class TwoStageValLoop(ValLoop):
     def _rank(self, samples: list[dict]) -> dict:
         keys = samples[0]['feats']
         features = ExtractedFeatures(
-            embeddings=torch.stack([s['feats']['embedding'] for s in samples]).float(),
+            embeddings=torch.stack([s['ranking'] for s in samples]),
             pids=torch.tensor([s['pid'] for s in samples]).numpy(),
             camids=torch.tensor([s['camid'] for s in samples]).numpy(),
             splits=[s['split'] for s in samples], img_paths=[''] * len(samples),
             pair_features={k: torch.stack([s['feats'][k] for s in samples]) for k in keys})
+        model = unwrap_model(self.runner.model)
         query, gallery = features.select('query'), features.select('gallery')
-        ranking = two_stage_ranking(unwrap_model(self.runner.model), query.embeddings,
-                                    gallery.embeddings, query.pair_features,
-                                    gallery.pair_features, self.top_k, self.batch_size)
-        result = rank_metrics(ranking.distmat, query, gallery,
-                              self.dataloader.dataset.metainfo['protocol'])
+        result = streamed_rank_metrics(model, query, gallery,
+                                       self.dataloader.dataset.metainfo['protocol'],
+                                       self.top_k, self.batch_size)['two_stage']
         metrics = {f'two_stage/rank{k}': result[f'rank{k}'] for k in RANKS}
         metrics.update({'two_stage/mAP': result['mAP'], 'two_stage/mINP': result['mINP'],
-                        'two_stage/pair_passes': ranking.num_pair_passes})
+                        'two_stage/pair_passes': len(query.pids) * min(self.top_k,
+                                                                       len(gallery.pids))})
         return metrics

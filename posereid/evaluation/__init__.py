@@ -2,15 +2,19 @@
 re-ranking, and the mmengine metrics that report them."""
 from .distance import DISTANCE_METRICS, compute_distance_matrix, compute_paired_distance
 from .metrics import PairMetric, ReIDMetric
-from .pair_metrics import confusion_matrix, evaluate_pairs, roc_auc, roc_curve, tpr_at_fpr
-from .rank import (PROTOCOL_ALIASES, PROTOCOLS, RANKS, aggregate_splits, canonical_protocol,
-                   evaluate_rank, evaluate_rank_reference, rank_summary)
+from .pair_metrics import (confusion_matrix, evaluate_pairs, roc_auc, roc_curve,
+                           sample_verification_pairs, tpr_at_fpr)
+from .rank import (PROTOCOL_ALIASES, PROTOCOLS, RANKS, RankAccumulator, aggregate_splits,
+                   canonical_protocol, evaluate_rank, evaluate_rank_reference, rank_summary,
+                   summarize)
 from .rerank import k_reciprocal_rerank
 
 __all__ = [
     'DISTANCE_METRICS', 'compute_distance_matrix', 'compute_paired_distance',
     'PROTOCOLS', 'PROTOCOL_ALIASES', 'RANKS', 'canonical_protocol', 'evaluate_rank',
-    'evaluate_rank_reference', 'rank_summary', 'aggregate_splits',
+    'evaluate_rank_reference', 'RankAccumulator', 'rank_summary', 'summarize',
+    'aggregate_splits',
     'confusion_matrix', 'roc_curve', 'roc_auc', 'tpr_at_fpr', 'evaluate_pairs',
+    'sample_verification_pairs',
     'k_reciprocal_rerank', 'ReIDMetric', 'PairMetric',
 ]

@@ -103,3 +103,48 @@ def _check_scores(scores, labels) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f'ROC metrics need both same (1) and different (0) pairs; all '
                          f'{len(labels)} labels are {labels[0]}')
     return scores, labels
+
+
+def sample_verification_pairs(q_pids, q_camids, g_pids, g_camids, max_positives: int = 1000,
+                              seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Test pairs of a query set and a gallery: the positive (query, gallery) pairs seen by
+    different cameras (a random ``max_positives`` of them if more) and as many negative pairs
+    drawn uniformly from all (query, gallery) pairs of different identities, without
+    replacement, all without building a query × gallery array (MSMT17 has 958 million pairs).
+
+    Returns:
+        ``(q_index, g_index, labels)``, each ``(P,)`` int64; labels 1 same, 0 different.
+    """
+    q_pids, q_camids, g_pids, g_camids = (np.asarray(v, np.int64) for v in (
+        q_pids, q_camids, g_pids, g_camids))
+    rng = np.random.default_rng(seed)
+    order = np.argsort(g_pids, kind='stable')
+    ids, starts, counts = np.unique(g_pids[order], return_index=True, return_counts=True)
+    where = np.searchsorted(ids, q_pids).clip(max=len(ids) - 1)
+    has_id = ids[where] == q_pids
+    positives = []
+    for q in np.flatnonzero(has_id):
+        items = order[starts[where[q]]:starts[where[q]] + counts[where[q]]]
+        items = items[g_camids[items] != q_camids[q]]
+        positives.append(np.stack([np.full(len(items), q), items], axis=1))
+    positives = np.concatenate(positives) if positives else np.zeros((0, 2), np.int64)
+    if len(positives) > max_positives:
+        positives = positives[np.sort(rng.choice(len(positives), max_positives, replace=False))]
+    same_pairs = int(np.where(has_id, counts[where], 0).sum())
+    num_negatives = len(q_pids) * len(g_pids) - same_pairs
+    wanted = min(len(positives), num_negatives)
+    if 2 * wanted >= num_negatives:        # few negatives at all: list them (a small problem)
+        keys = np.flatnonzero((q_pids[:, None] != g_pids[None, :]).ravel())
+        keys = rng.choice(keys, wanted, replace=False)
+    else:                                  # rejection sampling of distinct pairs
+        keys = np.zeros(0, np.int64)
+        while len(keys) < wanted:
+            draw = rng.integers(len(q_pids) * len(g_pids), size=2 * (wanted - len(keys)) + 16)
+            draw = draw[q_pids[draw // len(g_pids)] != g_pids[draw % len(g_pids)]]
+            keys = np.concatenate([keys, draw])
+            _, first = np.unique(keys, return_index=True)
+            keys = keys[np.sort(first)][:wanted]
+    negatives = np.stack([keys // len(g_pids), keys % len(g_pids)], axis=1)
+    pairs = np.concatenate([positives, negatives]).astype(np.int64)
+    labels = np.r_[np.ones(len(positives), np.int64), np.zeros(len(negatives), np.int64)]
+    return pairs[:, 0], pairs[:, 1], labels

@@ -21,8 +21,8 @@ Protocols:
 * ``'single_gallery_shot'`` (alias ``'cuhk03'``, its earlier name here) -- the protocol of
   classic CUHK03 (1367/100), CUHK01 and VIPeR: the CMC is averaged over ``num_repeats``
   random galleries of one image per identity (one draw per query and repeat, from a generator
-  seeded with ``seed``); mAP and mINP use the whole gallery, as torchreid does. Its split-repeating evaluation (20 or 10 splits) is
-  summarised by :func:`aggregate_splits`.
+  seeded with ``seed``); mAP and mINP use the whole gallery, as torchreid does. Its
+  split-repeating evaluation (20 or 10 splits) is summarised by :func:`aggregate_splits`.
 
 :func:`evaluate_rank` is the fast, vectorised implementation; :func:`evaluate_rank_reference`
 is the readable per-query loop it is checked against. Both give torchreid's and fast-reid's
@@ -85,51 +85,98 @@ def evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids, max_rank: int = 5
     protocol = canonical_protocol(protocol)
     dist, q_pids, g_pids, q_camids, g_camids = _validate(
         distmat, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, num_repeats)
-    device = dist.device
-    num_q, num_g = dist.shape
-    _, codes = np.unique(np.concatenate([q_pids, g_pids]), return_inverse=True)
-    q_codes, g_codes = codes[:num_q], codes[num_q:]
-    identity_items = _gallery_items_by_identity(g_codes)
-    g_codes_t = torch.from_numpy(g_codes).to(device)
-    g_cams_t = torch.from_numpy(g_camids).to(device)
-    rng = np.random.default_rng(seed)
+    ranking = RankAccumulator(g_pids, g_camids, max_rank, protocol, num_repeats=num_repeats,
+                              seed=seed, device=dist.device)
+    for start in range(0, len(q_pids), ranking.rows_per_chunk):
+        rows = slice(start, start + ranking.rows_per_chunk)
+        ranking.add(dist[rows], q_pids[rows], q_camids[rows])
+    return ranking.result()
 
-    first_rank_counts = torch.zeros(max_rank + 2, dtype=torch.int64, device=device)
-    ap_sum = inp_sum = 0.0
-    num_valid = 0
-    samplings = num_repeats if protocol == 'single_gallery_shot' else 1
-    rows_per_chunk = max(1, _CHUNK_ENTRIES // (num_g * samplings))
-    for start in range(0, num_q, rows_per_chunk):
-        rows = slice(start, min(start + rows_per_chunk, num_q))
-        q_codes_t = torch.from_numpy(q_codes[rows]).to(device)
-        q_cams_t = torch.from_numpy(q_camids[rows]).to(device)
-        items, is_real = (t.to(device) for t in identity_items(q_codes[rows]))
-        is_match = is_real & (g_cams_t[items] != q_cams_t[:, None])
-        ranks, num_matches = _match_ranks(dist[rows], items, is_match)
+
+class RankAccumulator:
+    """:func:`evaluate_rank` fed a few queries at a time, so that the whole ``(Q, G)`` distance
+    matrix never has to exist: :meth:`add` the distance rows of consecutive queries (in query
+    order, any number at a time), then :meth:`result`. Chunks of any size give the same
+    result as one ``evaluate_rank`` of the whole matrix.
+
+    Args:
+        g_pids, g_camids: ``(G,)`` gallery identities and cameras.
+        max_rank, protocol, num_repeats, seed: as :func:`evaluate_rank`.
+        device: where the distance rows will be.
+    """
+
+    def __init__(self, g_pids, g_camids, max_rank: int = 50, protocol: str = 'market', *,
+                 num_repeats: int = 10, seed: int = 0, device='cpu') -> None:
+        self.protocol = canonical_protocol(protocol)
+        self.g_pids, self.g_camids = (np.asarray(v, np.int64) for v in (g_pids, g_camids))
+        self.gallery_ids, g_codes = np.unique(self.g_pids, return_inverse=True)
+        self.identity_items = _gallery_items_by_identity(g_codes)
+        self.g_codes = torch.from_numpy(g_codes).to(device)
+        self.g_cams = torch.from_numpy(self.g_camids).to(device)
+        self.max_rank, self.num_repeats, self.device = max_rank, num_repeats, device
+        self.samplings = num_repeats if self.protocol == 'single_gallery_shot' else 1
+        #: queries per chunk that keep each chunk's temporaries about _CHUNK_ENTRIES entries
+        self.rows_per_chunk = max(1, _CHUNK_ENTRIES // (len(self.g_pids) * self.samplings))
+        self.rng = np.random.default_rng(seed)
+        self.first_rank_counts = torch.zeros(max_rank + 2, dtype=torch.int64, device=device)
+        self.ap_sum = self.inp_sum = 0.0
+        self.num_valid = self.num_queries = 0
+
+    def codes(self, q_pids: np.ndarray) -> np.ndarray:
+        """Query identities as gallery identity codes (-1: no gallery item)."""
+        index = np.searchsorted(self.gallery_ids, q_pids).clip(max=len(self.gallery_ids) - 1)
+        return np.where(self.gallery_ids[index] == q_pids, index, -1)
+
+    def add(self, dist: torch.Tensor, q_pids, q_camids) -> None:
+        """The ``(B, G)`` distances of the next ``B`` queries, their identities and cameras;
+        large ``B`` is cut into chunks of :attr:`rows_per_chunk`."""
+        dist = torch.as_tensor(dist)
+        q_pids, q_camids = (np.asarray(v, np.int64) for v in (q_pids, q_camids))
+        if dist.ndim != 2 or dist.shape[1] != len(self.g_pids) or len(q_pids) != len(dist):
+            raise ValueError(f'expected ({len(q_pids)}, {len(self.g_pids)}) distances for '
+                             f'{len(q_pids)} queries; got {tuple(dist.shape)}')
+        for start in range(0, len(q_pids), self.rows_per_chunk):
+            rows = slice(start, start + self.rows_per_chunk)
+            self._add_chunk(dist[rows], q_pids[rows], q_camids[rows])
+
+    def _add_chunk(self, dist: torch.Tensor, q_pids: np.ndarray, q_camids: np.ndarray) -> None:
+        device = dist.device
+        q_codes = self.codes(q_pids)
+        q_codes_t = torch.from_numpy(q_codes).to(device)
+        q_cams_t = torch.from_numpy(q_camids).to(device)
+        items, is_real = (t.to(device) for t in self.identity_items(q_codes))
+        is_match = is_real & (self.g_cams[items] != q_cams_t[:, None])
+        ranks, num_matches = _match_ranks(dist, items, is_match)
 
         valid = num_matches > 0
         ranks, num_matches = ranks[valid].double(), num_matches[valid]
-        num_valid += len(num_matches)
+        self.num_valid += len(num_matches)
+        self.num_queries += len(q_pids)
         positions = torch.arange(1, ranks.shape[1] + 1, device=device, dtype=torch.float64)
         precisions = torch.where(positions <= num_matches[:, None], positions / ranks, 0.0)
-        ap_sum += float((precisions.sum(1) / num_matches).sum())
+        self.ap_sum += float((precisions.sum(1) / num_matches).sum())
         last_rank = ranks.gather(1, (num_matches - 1)[:, None]).squeeze(1)
-        inp_sum += float((num_matches / last_rank).sum())
+        self.inp_sum += float((num_matches / last_rank).sum())
 
-        if protocol == 'market':
+        if self.protocol == 'market':
             first_ranks = ranks[:, 0]
         else:
-            keys = torch.from_numpy(rng.random((len(valid), num_repeats, num_g))).to(device)
-            first_ranks = _single_shot_ranks(dist[rows], q_codes_t, q_cams_t, g_codes_t,
-                                             g_cams_t, keys)[valid].flatten()
-        first_rank_counts += torch.bincount(first_ranks.long().clamp(max=max_rank + 1),
-                                            minlength=max_rank + 2)
+            keys = torch.from_numpy(self.rng.random(
+                (len(valid), self.num_repeats, len(self.g_pids)))).to(device)
+            first_ranks = _single_shot_ranks(dist, q_codes_t, q_cams_t, self.g_codes,
+                                             self.g_cams, keys)[valid].flatten()
+        self.first_rank_counts += torch.bincount(
+            first_ranks.long().clamp(max=self.max_rank + 1), minlength=self.max_rank + 2)
 
-    if num_valid == 0:
-        raise ValueError('no query has a valid match in the gallery (a gallery item of its '
-                         'identity from another camera)')
-    cmc = first_rank_counts.cumsum(0)[1:max_rank + 1].double() / (num_valid * samplings)
-    return _result(cmc.cpu().numpy(), ap_sum / num_valid, inp_sum / num_valid, num_valid, num_q)
+    def result(self) -> dict:
+        """The :func:`evaluate_rank` result of every query added so far."""
+        if self.num_valid == 0:
+            raise ValueError('no query has a valid match in the gallery (a gallery item of its '
+                             'identity from another camera)')
+        cmc = (self.first_rank_counts.cumsum(0)[1:self.max_rank + 1].double()
+               / (self.num_valid * self.samplings))
+        return _result(cmc.cpu().numpy(), self.ap_sum / self.num_valid,
+                       self.inp_sum / self.num_valid, self.num_valid, self.num_queries)
 
 
 def evaluate_rank_reference(distmat, q_pids, g_pids, q_camids, g_camids, max_rank: int = 50,
@@ -138,8 +185,8 @@ def evaluate_rank_reference(distmat, q_pids, g_pids, q_camids, g_camids, max_ran
     """The readable per-query loop that :func:`evaluate_rank` is checked against.
 
     Same arguments and result; the ``'single_gallery_shot'`` protocol draws the same random
-    numbers, so the two agree exactly. Slow (about a minute on a Market-sized problem); for tests and
-    benchmarks.
+    numbers, so the two agree exactly. Slow (about a minute on a Market-sized problem); for
+    tests and benchmarks.
     """
     protocol = canonical_protocol(protocol)
     dist, q_pids, g_pids, q_camids, g_camids = _validate(
@@ -209,6 +256,11 @@ def rank_summary(distmat, q_pids, g_pids, q_camids, g_camids, protocol: str,
     from :func:`evaluate_rank` under ``protocol``."""
     result = evaluate_rank(distmat, q_pids, g_pids, q_camids, g_camids,
                            max_rank=max(max_rank, *ranks), protocol=protocol)
+    return summarize(result, ranks)
+
+
+def summarize(result: dict, ranks: Sequence[int] = RANKS) -> dict:
+    """:func:`rank_summary` of an :func:`evaluate_rank` (or :class:`RankAccumulator`) result."""
     summary = {f'rank{k}': float(result['cmc'][k - 1]) for k in ranks}
     summary.update(mAP=result['mAP'], mINP=result['mINP'], cmc=result['cmc'].tolist())
     return summary

@@ -104,11 +104,17 @@ class PairReIDModel(BaseModel):
     def predict(self, imgs: Tensor, heatmaps: Tensor | None, pids: Tensor, camids: Tensor,
                 splits: list[str], img_paths: list[str], **unused) -> list[dict]:
         """Per-image dicts ``{embedding (D,) cpu, pid, camid, split, img_path}`` for ReIDMetric."""
-        embeddings = self.extract_embedding(imgs, heatmaps).detach().cpu()
+        return self.metric_samples(self.extract_embedding(imgs, heatmaps), pids, camids, splits,
+                                   img_paths)
+
+    @staticmethod
+    def metric_samples(embeddings: Tensor, pids: Tensor, camids: Tensor, splits: list[str],
+                       img_paths: list[str]) -> list[dict]:
+        """What :meth:`predict` returns for ranking embeddings ``(B, D)`` of a batch."""
         return [dict(embedding=embedding, pid=int(pid), camid=int(camid), split=split,
                      img_path=path)
-                for embedding, pid, camid, split, path in zip(embeddings, pids.tolist(),
-                                                              camids.tolist(), splits, img_paths)]
+                for embedding, pid, camid, split, path in zip(
+                    embeddings.detach().cpu(), pids.tolist(), camids.tolist(), splits, img_paths)]
 
     def loss(self, imgs: Tensor, heatmaps: Tensor | None, pids: Tensor) -> dict[str, Tensor]:
         """Losses of a batch, plus ``pair_acc`` (logged, not optimised)."""

@@ -447,8 +447,10 @@ def rebuild_command(images_args: list[str], pose_cfg: dict, cache_dir: str | os.
                       ('root', '--pose-root')):
         if pose_cfg.get(key) is not None:
             args += [flag, str(pose_cfg[key])]
-    if pose_cfg.get('flip_test'):
-        args.append('--flip-test')
+    if pose_cfg.get('flip_test') is not None:
+        args.append('--flip-test' if pose_cfg['flip_test'] else '--no-flip-test')
+    if pose_cfg.get('pad') is not None:
+        args += ['--pad', str(pose_cfg['pad'])]
     args += ['--out', str(cache_dir), '--heatmap-size', *map(str, heatmap_size)]
     return shlex.join(args)
 

@@ -5,8 +5,9 @@
 image_size = (256, 128)
 validation = dict(num_ids=0.1, seed=0)
 # The pose model of the heatmap caches (tools/precompute_heatmaps.py --config): MediaPipe
-# BlazePose for real photographs (docs/pose.md), 32x16 heatmaps.
-pose = dict(type='blazepose')
+# BlazePose for real photographs, on padded crops with a flip test (docs/pose.md), 32x16
+# heatmaps.
+pose = dict(type='blazepose', pad=0.2, flip_test=True)
 heatmap_size = (32, 16)
 train_pipeline = [
     dict(type='LoadImage'),

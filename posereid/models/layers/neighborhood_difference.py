@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
-from .chunking import batch_chunks
+from .chunking import batch_chunks, chunk_budget
 
 
 def _check_pair(f: Tensor, g: Tensor, kernel_size: int) -> None:
@@ -111,17 +111,20 @@ def _neighbourhood_adjoint(grad: Tensor, height: int, width: int, kernel_size: i
 class _NeighborhoodDifferenceSummary(torch.autograd.Function):
     """``conv2d(relu(neighborhood_difference(f, g)), weight, bias, stride=k)``, chunked over pairs.
 
-    Saves only ``f``, ``g`` and ``weight``; backward recomputes each chunk's differences.
+    Saves only ``f``, ``g`` and ``weight``; backward recomputes each chunk's differences. Under
+    CUDA autocast (mixed precision) it runs in float32.
     """
 
     @staticmethod
+    @torch.amp.custom_fwd(device_type='cuda', cast_inputs=torch.float32)
     def forward(ctx, f: Tensor, g: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         b, c, h, w = f.shape
         out_channels, k = weight.shape[0], weight.shape[-1]
         wide = w + 2 * (k // 2)
         kernel = weight.reshape(out_channels, -1)                  # (O, C·k²)
         out = f.new_empty(b, out_channels, h * wide)
-        for chunk in batch_chunks(b, c * k * k * h * wide):
+        for chunk in batch_chunks(b, c * k * k * h * wide,
+                                  chunk_budget(f.device, f.element_size())):
             diffs = _relu_differences(f[chunk], g[chunk], k)
             torch.bmm(kernel.expand(len(diffs), -1, -1), diffs, out=out[chunk])
         out = out.view(b, out_channels, h, wide)[..., :w]          # drop the junk columns
@@ -133,6 +136,7 @@ class _NeighborhoodDifferenceSummary(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @torch.amp.custom_bwd(device_type='cuda')
     def backward(ctx, grad_out: Tensor):
         f, g, weight = ctx.saved_tensors
         b, c, h, w = f.shape
@@ -144,7 +148,8 @@ class _NeighborhoodDifferenceSummary(torch.autograd.Function):
         grad_f = torch.empty_like(f) if need_f else None
         grad_g = torch.empty_like(g) if need_g else None
         grad_kernel = torch.zeros_like(kernel) if need_weight else None
-        for chunk in batch_chunks(b, c * k * k * h * wide):
+        for chunk in batch_chunks(b, c * k * k * h * wide,
+                                  chunk_budget(f.device, f.element_size())):
             diffs = _relu_differences(f[chunk], g[chunk], k)
             if need_weight:
                 grad_kernel += torch.bmm(grad[chunk], diffs.transpose(1, 2)).sum(0)

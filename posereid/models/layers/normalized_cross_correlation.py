@@ -54,7 +54,7 @@ from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
 from ...utils.memory import empty_huge_paged
-from .chunking import batch_chunks
+from .chunking import batch_chunks, chunk_budget
 
 
 def _windows(x: Tensor, kernel_size: int, per_channel: bool, row_pad: int) -> Tensor:
@@ -209,15 +209,17 @@ def _pair_chunks(f: Tensor, kernel_size: int, row_radius: int, per_channel: bool
     """Chunks of pairs whose two patch buffers fit the chunk budget (forward and backward agree)."""
     b, c, h, w = f.shape
     per_pair = 2 * c * (h + 2 * row_radius) * w * kernel_size ** 2
-    return batch_chunks(b, per_pair)
+    return batch_chunks(b, per_pair, chunk_budget(f.device, f.element_size()))
 
 
 class _NormalizedCrossCorrelation(torch.autograd.Function):
     """Returns ``(B, G, H, W, 2r + 1, W)``. When a gradient is needed, saves ``f`` (for its
     shape), the patches' ``s`` and every chunk's patch buffers (as large as the output together)
-    so that backward does not rebuild them."""
+    so that backward does not rebuild them. Under CUDA autocast (mixed precision) it runs in
+    float32."""
 
     @staticmethod
+    @torch.amp.custom_fwd(device_type='cuda', cast_inputs=torch.float32)
     def forward(ctx, f: Tensor, g: Tensor, kernel_size: int, row_radius: int, per_channel: bool,
                 eps: float, keep: bool) -> Tensor:
         b, c, h, w = f.shape
@@ -261,6 +263,7 @@ class _NormalizedCrossCorrelation(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @torch.amp.custom_bwd(device_type='cuda')
     def backward(ctx, grad: Tensor):
         f, f_scale, g_scale, *patches = ctx.saved_tensors
         kernel_size, row_radius, per_channel = ctx.config
