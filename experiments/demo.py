@@ -147,8 +147,11 @@ def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> list
     matrix rows (:func:`posereid.engine.cross_dataset` sources)."""
     runs = [(model, config, 'synthetic_market') for model, config in MODELS.items()]
     runs += [('SpindleFusion', MODELS['SpindleFusion'], name) for name in list(DOMAINS)[1:]]
-    # no validation while training: the next stage tests every model
-    options = dict(cfg_options, **{'train_cfg.val_begin': 10 ** 9})
+    # no validation while training (the next stage tests every model's last checkpoint), so
+    # no training identity is held out for it
+    options = dict(cfg_options, **{'train_cfg.val_begin': 10 ** 9,
+                                   'train_dataloader.dataset.validation': None,
+                                   'val_dataloader.dataset.validation': None})
     rows, logs = [], {}
     for model, config, source in runs:
         suffix = '' if source == 'synthetic_market' else '_' + DOMAINS[source]
