@@ -54,9 +54,10 @@ rm -f "$STAMP"
 log "stage 1/6: torch"
 "${PIP[@]}" $(pins torch torchvision)
 
-log "stage 2/6: numpy, opencv, scipy, mmengine, tools"
+log "stage 2/6: numpy, opencv, scipy, mmengine, faiss, onnx, tools"
 "${PIP[@]}" $(pins setuptools wheel ninja numpy opencv-python scipy h5py pillow matplotlib \
-  tensorboard tqdm pytest hypothesis scikit-image mmengine)
+  tensorboard tqdm pytest hypothesis scikit-image mmengine faiss-cpu onnx onnxruntime ml_dtypes \
+  protobuf)
 
 if "$VENV/bin/python" -c 'import mmcv, mmcv.ops; assert mmcv.__version__ == "2.1.0"' 2>/dev/null; then
   log "stage 3/6: mmcv 2.1.0 with ops already built"
@@ -90,6 +91,7 @@ fi
 
 "$VENV/bin/python" - <<'PY'
 import numpy, torch, torchvision, mmcv, mmcv.ops, mmengine, mmdet, mmpose  # noqa: F401
+import faiss, onnx, onnxruntime  # noqa: F401
 assert numpy.__version__.startswith('1.'), numpy.__version__
 print(f'[install] torch {torch.__version__}, mmcv {mmcv.__version__}, mmpose {mmpose.__version__}')
 PY

@@ -36,7 +36,8 @@ from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.runner import Runner
 
 from posereid.datasets.sources import source_cache_name
-from posereid.utils.checkpoint import mmengine_checkpoint_globals
+from posereid.utils.checkpoint import (load_checkpoint_safely, load_weights,
+                                       mmengine_checkpoint_globals, state_dict_of)
 
 from .errors import caches_hint
 
@@ -139,6 +140,26 @@ class ReIDRunner(Runner):
             self.logger.info(f'num_classes = {source.num_train_pids}, the training identities '
                              f'of {source.name}')
         return super().build_model(model)
+
+    def load_checkpoint(self, filename, map_location='cpu', strict=False,
+                        revise_keys=((r'^module\.', ''),)):
+        """mmengine's checkpoint loading (``load_from``, ``resume``) with ``weights_only`` and
+        :func:`~posereid.utils.checkpoint.load_weights`: a checkpoint missing weights of the
+        model, or holding others, is refused naming them (unless the config sets
+        ``load_partial=True``); one trained on another number of identities loses its
+        classifier, and the log says so (fine-tuning on another dataset)."""
+        checkpoint = load_checkpoint_safely(filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        state = state_dict_of(checkpoint, filename)
+        for pattern, replacement in revise_keys:
+            state = {re.sub(pattern, replacement, key): value for key, value in state.items()}
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        for note in load_weights(model, state, filename, self.cfg.get('load_partial', False),
+                                 drop_classifier=True):
+            self.logger.warning(note)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
 
     def build_logger(self, log_level='INFO', log_file=None, **kwargs):
         """mmengine's logger, its console handler at the config's ``console_log_level``."""

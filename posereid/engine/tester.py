@@ -26,7 +26,7 @@ from mmengine.runner import Runner
 from posereid.evaluation import (compute_distance_matrix, evaluate_pairs,
                                  sample_verification_pairs)
 from posereid.registry import MODELS
-from posereid.utils.checkpoint import load_checkpoint_safely, state_dict_of
+from posereid.utils.checkpoint import load_checkpoint_safely, load_weights, state_dict_of
 from posereid.utils.image_io import read_image
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.curves import draw_cmc_curves
@@ -83,22 +83,20 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
 
 
 def load_model(cfg: Config, checkpoint: str | os.PathLike, device: str | None = None,
-               which: str = 'last') -> torch.nn.Module:
+               which: str = 'last', allow_partial: bool = False) -> torch.nn.Module:
     """Build ``cfg.model``, load the weights of ``checkpoint`` (a file, or the ``which``
     checkpoint of a work dir: :func:`resolve_checkpoint`) and move it to ``device`` (default:
     the config's ``device``, else a GPU if there is one). The model's ``checkpoint`` attribute
-    names the file. A counted ``num_classes`` is read from the checkpoint's classifier."""
+    names the file. A counted ``num_classes`` is read from the checkpoint's classifier. A
+    checkpoint that lacks some of the model's weights, or has others, is refused naming them
+    (:func:`~posereid.utils.checkpoint.load_weights`) unless ``allow_partial``."""
     path = resolve_checkpoint(checkpoint, cfg.filename or 'CONFIG', which)
     state = state_dict_of(read_checkpoint(path), path)
     model_cfg = cfg.model.copy()
     if model_cfg.get('num_classes') is None and 'classifier.weight' in state:
         model_cfg['num_classes'] = state['classifier.weight'].shape[0]
     model = MODELS.build(model_cfg)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
-        raise ValueError(f'{path} does not hold the weights of the config\'s '
-                         f'{cfg.model.type}: missing {missing[:3]}, unexpected '
-                         f'{unexpected[:3]}')
+    load_weights(model, state, path, allow_partial)
     model.checkpoint = str(path)
     return model.to(select_device(device or cfg.get('device'))).eval()
 

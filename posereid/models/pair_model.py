@@ -37,7 +37,8 @@ PAIR_MINING = ('consecutive', 'batch_hard')
 
 
 class PairReIDModel(BaseModel):
-    """Forward modes and losses. Losses (``losses`` config, any subset):
+    """Forward modes and losses (``uses_heatmaps``: whether the model reads pose heatmaps).
+    Losses (``losses`` config, any subset):
 
     * ``pair``: on ``verify`` of the consecutive pairs (e.g. ``PairCrossEntropyLoss``);
     * ``identity``: on ``classifier(embedding)`` of every image (needs ``num_classes``; e.g.
@@ -46,6 +47,8 @@ class PairReIDModel(BaseModel):
 
     ``neck`` and ``pair_mining`` are described in the module docstring.
     """
+
+    uses_heatmaps = False
 
     def build_heads(self, embedding_dim: int, losses: dict | None, num_classes: int | None,
                     neck: bool = False, pair_mining: str = 'consecutive') -> None:

@@ -160,6 +160,8 @@ class SpindleNet(PairReIDModel):
             :class:`~posereid.models.pair_model.PairReIDModel`.
     """
 
+    uses_heatmaps = True
+
     def __init__(self, input_size: tuple[int, int] = (128, 64), branch: dict | None = None,
                  head_dim: int = 256, dropout: float = 0.5, num_classes: int | None = None,
                  losses: dict | None = None, neck: bool = False,

@@ -99,3 +99,49 @@ def state_dict_of(checkpoint, path: str | os.PathLike) -> dict[str, torch.Tensor
         raise ValueError(f'{path}: expected a state dict (name -> tensor), or a dict with a '
                          "'state_dict' entry")
     return state
+
+
+def load_weights(model: torch.nn.Module, state: dict[str, torch.Tensor], path: str | os.PathLike,
+                 allow_partial: bool = False, drop_classifier: bool = False,
+                 classifier_prefix: str = 'classifier.') -> list[str]:
+    """Load ``state`` into ``model``, refusing a partial load.
+
+    Every key the model has and the checkpoint lacks (missing), the checkpoint has and the
+    model lacks (unexpected) or both have with another shape is named in the error, unless
+    ``allow_partial`` (then they are skipped). With ``drop_classifier`` an identity classifier
+    (``classifier_prefix``) of another shape — a checkpoint trained on another number of
+    identities, being fine-tuned — is dropped and left as the model initialised it.
+
+    Returns:
+        One line per thing not loaded (for the log).
+    Raises:
+        ValueError: naming ``path`` and the keys.
+    """
+    own = model.state_dict()
+    mismatched = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    dropped = [k for k in mismatched if drop_classifier and k.startswith(classifier_prefix)]
+    notes = []
+    if dropped:
+        notes.append(f'{path}: dropped its identity classifier ({dropped[0]} is '
+                     f'{tuple(state[dropped[0]].shape)}, this model has '
+                     f'{tuple(own[dropped[0]].shape)}): a checkpoint of another number of '
+                     f'identities; the classifier starts anew')
+        mismatched = [k for k in mismatched if k not in dropped]
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    problems = [(f'missing {len(missing)}', missing), (f'unexpected {len(unexpected)}',
+                                                      unexpected),
+                (f'another shape {len(mismatched)}', mismatched)]
+    problems = [(label, keys) for label, keys in problems if keys]
+    if problems:
+        text = '; '.join(f'{label}: {", ".join(keys[:20])}{" ..." if len(keys) > 20 else ""}'
+                         for label, keys in problems)
+        if not allow_partial:
+            raise ValueError(f'{path} does not hold the weights of this {type(model).__name__} '
+                             f'({text}); a checkpoint of another architecture or config? '
+                             f'(load it partially only on purpose: allow_partial)')
+        notes.append(f'{path}: loaded partially ({text})')
+    skip = set(mismatched) | set(dropped)
+    model.load_state_dict({k: v for k, v in state.items() if k in own and k not in skip},
+                          strict=False)
+    return notes

@@ -3,7 +3,7 @@
 _base_ = ['./reid_pairs.py']
 source = 'synthetic_market'
 # heatmaps by the shipped embedded-world pose network (checkpoints/README.md)
-pose = dict(type='mmpose', config='configs/pose/res18w16_synthetic_64x32.py',
+pose = dict(_delete_=True, type='mmpose', config='configs/pose/res18w16_synthetic_64x32.py',
             checkpoint='checkpoints/pose_synthetic_res18w16_64x32.pth', flip_test=True)
 image_size = (128, 64)
 train_pipeline = [

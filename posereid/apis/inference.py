@@ -1,0 +1,269 @@
+"""Run a trained model on your own images: features, pair scores, gallery search.
+
+The model, its test pipeline and its pose backend come from a config and a checkpoint
+(:func:`init_model`). Images are paths, a folder, or ``(H, W, 3)`` uint8 RGB arrays, with no
+labels. Heatmaps are computed on the fly by the config's pose model (``pose``; BlazePose when
+the config names none), a batch at a time, and the crops go through the config's test
+pipeline after its loading steps — the same resize and normalisation as ``tools/test.py``.
+``search`` is ``tools/test.py``'s two-stage ranking: the embedding shortlist (through faiss for
+a large gallery, :class:`~posereid.engine.index.EmbeddingIndex`), re-scored by the pair head.
+
+    model = init_model('configs/spindle_fusion_synthetic.py', 'work_dirs/spindle_fusion_synthetic')
+    query = extract(model, ['a.jpg', 'b.jpg'])          # query.embeddings: (2, D), unit norm
+    same = compare(model, ['a.jpg'], ['c.jpg'])          # probability of the same person
+    result = search(model, 'query/', 'gallery/', topk=10)
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from posereid.datasets import reid_collate
+from posereid.datasets.folder import IMAGE_EXTENSIONS
+from posereid.datasets.transforms import LoadHeatmaps, LoadImage
+from posereid.engine.index import EmbeddingIndex
+from posereid.engine.retrieval import PAIR_BATCH_SIZE, verification_log_odds
+from posereid.engine.runner import load_config
+from posereid.engine.tester import load_model
+from posereid.pose.backends import build_pose_backend
+from posereid.pose.heatmap_cache import predict_images
+from posereid.registry import TRANSFORMS
+from posereid.utils.image_io import BadImageError, read_image
+
+#: Crops smaller than this (either side, pixels) are refused: no pose or re-id is possible.
+MIN_CROP = 8
+#: The pose model of a config that names none: BlazePose, for real photographs.
+DEFAULT_POSE = dict(type='blazepose')
+
+ImageInput = str | os.PathLike | np.ndarray
+
+
+@dataclass
+class ImageFeatures:
+    """What :func:`extract` computes for each image that could be read.
+
+    Attributes:
+        embeddings: ``(N, D)`` float32, L2-normalised ranking embeddings.
+        keypoints, scores: ``(N, 14, 2)`` (crop pixels) and ``(N, 14)``: the pose that was used
+            (zeros for a model without pose).
+        names: the path of each image, or ``'array <i>'``.
+        skipped: ``(name, reason)`` of each image that could not be read (with ``skip_bad``).
+        ranking: ``(N, D)`` float32 embeddings as ranking uses them (before normalisation).
+        pair_features: the model's per-image pair features (CPU tensors), for the pair head.
+    """
+
+    embeddings: np.ndarray
+    keypoints: np.ndarray
+    scores: np.ndarray
+    names: list[str]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    ranking: torch.Tensor | None = None
+    pair_features: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class SearchResult:
+    """The ``topk`` gallery items of each query, best first.
+
+    Attributes:
+        indices: ``(Q, k)`` int64 rows of the gallery.
+        scores: ``(Q, k)`` same-person probabilities of the re-scored shortlist (NaN past it).
+        distances: ``(Q, k)`` embedding distances.
+        query, gallery: the :class:`ImageFeatures` of both sides.
+    """
+
+    indices: np.ndarray
+    scores: np.ndarray
+    distances: np.ndarray
+    query: ImageFeatures
+    gallery: ImageFeatures
+
+
+def init_model(config: str | os.PathLike, checkpoint: str | os.PathLike,
+               device: str | None = None, cfg_options: dict | None = None,
+               pose: dict | None = None) -> torch.nn.Module:
+    """A model in eval mode, with its test pipeline and its pose backend config.
+
+    Args:
+        config, checkpoint: a re-id config and a checkpoint (file or work dir: its last).
+        device: ``'cpu'`` or ``'cuda'`` (default: a GPU if there is one).
+        pose: a pose-backend config instead of the config's (``pose``; BlazePose if none).
+    Returns:
+        The model, with ``cfg``, ``test_pipeline`` (the test pipeline after its loading
+        steps), ``pose_cfg`` and ``heatmap_size`` attached; its pose backend is built on first
+        use.
+    """
+    cfg = load_config(config, cfg_options)
+    model = load_model(cfg, checkpoint, device)
+    model.cfg = cfg
+    model.test_pipeline = [TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline]
+    model.test_pipeline = [t for t in model.test_pipeline
+                           if not isinstance(t, (LoadImage, LoadHeatmaps))]
+    model.pose_cfg = dict(pose or cfg.get('pose') or DEFAULT_POSE)
+    model.heatmap_size = tuple(cfg.get('heatmap_size', (32, 16)))
+    model.pose_backend = None
+    return model
+
+
+def image_list(images: ImageInput | Iterable[ImageInput]) -> list[ImageInput]:
+    """Paths, a folder (its image files, sorted, sub-folders included) or arrays as a list."""
+    if isinstance(images, np.ndarray) and images.ndim == 3:
+        return [images]
+    if isinstance(images, (str, os.PathLike)):
+        path = Path(images)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob('*') if p.suffix.lower() in IMAGE_EXTENSIONS)
+            if not files:
+                raise ValueError(f'{path} holds no image files ({", ".join(IMAGE_EXTENSIONS)})')
+            return [str(p) for p in files]
+        return [str(path)]
+    images = list(images)
+    if not images:
+        raise ValueError('no images given')
+    return images
+
+
+def load_rgb(image: ImageInput, name: str) -> np.ndarray:
+    """``(H, W, 3)`` uint8 RGB of a path or an array (grey → RGB, RGBA → RGB), or
+    :class:`~posereid.utils.image_io.BadImageError` naming it."""
+    if isinstance(image, (str, os.PathLike)):
+        rgb = read_image(str(image))
+    else:
+        rgb = np.asarray(image)
+        if rgb.ndim == 2:
+            rgb = np.repeat(rgb[..., None], 3, axis=2)
+        elif rgb.ndim == 3 and rgb.shape[2] == 4:
+            rgb = rgb[..., :3]
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise BadImageError(f'{name}: expected an (H, W, 3) uint8 RGB array, got '
+                                f'{rgb.dtype} {rgb.shape}')
+    if min(rgb.shape[:2]) < MIN_CROP:
+        raise BadImageError(f'{name}: a {rgb.shape[0]}x{rgb.shape[1]} crop is too small (at '
+                            f'least {MIN_CROP} pixels each side)')
+    return np.ascontiguousarray(rgb)
+
+
+@torch.no_grad()
+def extract(model, images: ImageInput | Iterable[ImageInput], batch_size: int = 32,
+            skip_bad: bool = False, progress: bool = False) -> ImageFeatures:
+    """Features of unlabelled images (see the module doc).
+
+    Args:
+        model: from :func:`init_model`.
+        images: paths, a folder, one array or a list of ``(H, W, 3)`` uint8 RGB arrays.
+        batch_size: images per pose and network batch.
+        skip_bad: skip an unreadable or unusable image (named in ``skipped``) instead of
+            raising :class:`~posereid.utils.image_io.BadImageError`.
+        progress: a tqdm bar over the images.
+    Returns:
+        :class:`ImageFeatures`.
+    """
+    items = image_list(images)
+    names = [str(item) if isinstance(item, (str, os.PathLike)) else f'array {i}'
+             for i, item in enumerate(items)]
+    parts: dict[str, list] = {'ranking': [], 'keypoints': [], 'scores': [], 'names': []}
+    pair_parts: list[dict] = []
+    skipped = []
+    with tqdm(total=len(items), unit='img', disable=not progress, desc='features') as bar:
+        for start in range(0, len(items), batch_size):
+            crops, kept = [], []
+            for item, name in zip(items[start:start + batch_size],
+                                  names[start:start + batch_size]):
+                try:
+                    crops.append(load_rgb(item, name))
+                    kept.append(name)
+                except BadImageError as error:
+                    if not skip_bad:
+                        raise
+                    skipped.append((name, str(error)))
+            if crops:
+                ranking, feats, keypoints, scores = _forward(model, crops, kept)
+                parts['ranking'].append(ranking)
+                pair_parts.append(feats)
+                parts['keypoints'].append(keypoints)
+                parts['scores'].append(scores)
+                parts['names'] += kept
+            bar.update(min(batch_size, len(items) - start))
+    if not parts['names']:
+        raise BadImageError('none of the images could be read: ' +
+                            '; '.join(reason for _, reason in skipped[:3]))
+    ranking = torch.cat(parts['ranking'])
+    return ImageFeatures(
+        embeddings=torch.nn.functional.normalize(ranking, dim=1).numpy(),
+        keypoints=np.concatenate(parts['keypoints']), scores=np.concatenate(parts['scores']),
+        names=parts['names'], skipped=skipped, ranking=ranking,
+        pair_features={k: torch.cat([p[k] for p in pair_parts]) for k in pair_parts[0]})
+
+
+def _forward(model, crops: list[np.ndarray], names: list[str]):
+    """Ranking embeddings, pair features, keypoints and scores of one batch of RGB crops."""
+    results = [dict(img=crop, pid=-1, camid=-1, split='query', img_path=name)
+               for crop, name in zip(crops, names)]
+    keypoints = np.zeros((len(crops), 14, 2), np.float32)
+    scores = np.zeros((len(crops), 14), np.float32)
+    if getattr(model, 'uses_heatmaps', False):
+        if model.pose_backend is None:
+            model.pose_backend = build_pose_backend(
+                dict(model.pose_cfg, heatmap_size=model.heatmap_size))
+        heatmaps, keypoints, scores = predict_images(model.pose_backend, crops,
+                                                     model.heatmap_size)
+        for result, maps in zip(results, heatmaps):
+            result['heatmaps'] = np.asarray(maps, np.float32)
+    for transform in model.test_pipeline:
+        results = [transform(result) for result in results]
+    data = model.data_preprocessor(reid_collate(results), False)
+    feats = model.extract_pair_features(data['imgs'], data.get('heatmaps'))
+    ranking = model.ranking_embedding(feats['embedding']).float().cpu()
+    return (ranking, {k: v.cpu() for k, v in feats.items()}, np.asarray(keypoints, np.float32),
+            np.asarray(scores, np.float32))
+
+
+def _features(model, images, batch_size: int) -> ImageFeatures:
+    return images if isinstance(images, ImageFeatures) else extract(model, images, batch_size)
+
+
+def compare(model, a: ImageInput | Sequence[ImageInput] | ImageFeatures,
+            b: ImageInput | Sequence[ImageInput] | ImageFeatures,
+            batch_size: int = 32) -> np.ndarray:
+    """The pair head's same-person probability of each pair ``(a[i], b[i])``: ``(P,)``."""
+    a, b = _features(model, a, batch_size), _features(model, b, batch_size)
+    if len(a) != len(b):
+        raise ValueError(f'compare needs as many images on each side; got {len(a)} and {len(b)}')
+    index = torch.arange(len(a))
+    return torch.sigmoid(verification_log_odds(model, a.pair_features, b.pair_features, index,
+                                               index, PAIR_BATCH_SIZE)).numpy()
+
+
+def search(model, query, gallery, topk: int = 10, rescore: int = 100,
+           batch_size: int = 32, index_kind: str = 'auto') -> SearchResult:
+    """``tools/test.py``'s two-stage ranking of a gallery for each query: the ``rescore``
+    nearest by embedding distance, ordered by the pair head's probability, ahead of the rest
+    in embedding order (module doc). ``query`` and ``gallery`` are images (as :func:`extract`
+    takes them) or :class:`ImageFeatures`; ``index_kind`` as :class:`EmbeddingIndex`'s."""
+    query, gallery = _features(model, query, batch_size), _features(model, gallery, batch_size)
+    if topk < 1 or rescore < 0:
+        raise ValueError(f'need topk >= 1 and rescore >= 0; got {topk} and {rescore}')
+    index = EmbeddingIndex(gallery.ranking, 'euclidean', index_kind)
+    distances, nearest = index.search(query.ranking, max(topk, rescore))
+    shortlist = min(rescore, nearest.shape[1])
+    q_index = torch.arange(len(query)).repeat_interleave(shortlist)
+    log_odds = verification_log_odds(model, query.pair_features, gallery.pair_features, q_index,
+                                     torch.from_numpy(nearest[:, :shortlist]).reshape(-1),
+                                     PAIR_BATCH_SIZE).view(len(query), shortlist).numpy()
+    # the shortlist by descending log-odds (ties: gallery order), then the embedding order
+    order = np.lexsort((nearest[:, :shortlist], -log_odds), axis=1)
+    rows = np.arange(len(query))[:, None]
+    indices = np.concatenate([nearest[rows, order], nearest[:, shortlist:]], axis=1)[:, :topk]
+    scores = np.full(indices.shape, np.nan, np.float32)
+    scores[:, :min(topk, shortlist)] = 1 / (1 + np.exp(-log_odds[rows, order][:, :topk]))
+    distances = np.concatenate([distances[rows, order], distances[:, shortlist:]], axis=1)
+    return SearchResult(indices, scores, distances[:, :topk], query, gallery)
