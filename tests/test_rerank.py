@@ -110,3 +110,17 @@ def test_non_finite_features_raise_a_clear_value_error():
     query[0, 0] = np.nan
     with pytest.raises(ValueError, match='finite'):
         k_reciprocal_rerank(query, gallery)
+
+
+def test_blocks_of_queries_give_the_whole_result_and_the_estimate_grows_linearly():
+    from posereid.evaluation.rerank import k_reciprocal_rerank_blocks, rerank_memory_bytes
+    rng = np.random.default_rng(3)
+    query, gallery = torch.from_numpy(rng.normal(size=(11, 6))), torch.from_numpy(
+        rng.normal(size=(40, 6)))
+    whole = k_reciprocal_rerank(query, gallery, k1=6, k2=3)
+    blocks = list(k_reciprocal_rerank_blocks(query, gallery, k1=6, k2=3, block_entries=3 * 40))
+    assert [rows.stop - rows.start for rows, _ in blocks] == [3, 3, 3, 2]
+    torch.testing.assert_close(torch.cat([block for _, block in blocks]), whole)
+    # no term of size Q x G: MSMT17's estimate is a few GB where its Q x G float32 alone is 3.8
+    assert rerank_memory_bytes(11659, 82161) < 3.8e9
+    assert rerank_memory_bytes(2 * 11659, 2 * 82161) < 2 * rerank_memory_bytes(11659, 82161)

@@ -59,3 +59,26 @@ def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path, one_thr
     market = results['synthetic_market']['embedding']
     assert metrics['reid/rank1'] == pytest.approx(market['rank1'])
     assert metrics['reid/mAP'] == pytest.approx(market['mAP'])
+
+
+def test_rerank_reports_the_re_ranked_embedding_ranking(world, tmp_path, one_thread, data_env,
+                                                        capsys):
+    from posereid.evaluation import evaluate_rank, k_reciprocal_rerank
+    from posereid.engine.features import extract_features
+    from posereid.engine.tester import build_test_dataloader, load_model
+
+    options = tiny_options(world)
+    checkpoint = save_untrained_checkpoint(CONFIGS['SpindleFusion'], options,
+                                           tmp_path / 'model.pth')
+    results = engine.test(CONFIGS['SpindleFusion'], checkpoint, out_dir=tmp_path / 'out',
+                          top_k=3, cfg_options=options, pictures=False, rerank=True)
+    printed = capsys.readouterr().out
+    assert 're-ranking' in printed and 'GiB' in printed             # the memory estimate
+    cfg = engine.load_config(CONFIGS['SpindleFusion'], options)
+    features = extract_features(load_model(cfg, checkpoint), build_test_dataloader(cfg),
+                                pair_features=True)
+    query, gallery = features.select('query'), features.select('gallery')
+    expected = evaluate_rank(k_reciprocal_rerank(query.embeddings, gallery.embeddings),
+                             query.pids, gallery.pids, query.camids, gallery.camids, 20)
+    assert results['synthetic_market']['rerank']['mAP'] == pytest.approx(expected['mAP'])
+    assert 'embedding, re-ranked' in engine.tester.format_results_table(results)

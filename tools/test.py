@@ -1,7 +1,7 @@
 """Evaluate trained re-id models.
 
-    python tools/test.py CONFIG CHECKPOINT [--best] [--dataset NAME ...] [--out DIR] [--top-k K]
-                         [--cfg-options k=v ...] [--device cpu|cuda] [--no-pictures]
+    python tools/test.py CONFIG CHECKPOINT [--best] [--rerank] [--dataset NAME ...] [--out DIR]
+                         [--top-k K] [--cfg-options k=v ...] [--device cpu|cuda] [--no-pictures]
     python tools/test.py --cross-dataset [MATRIX_CONFIG] [--out DIR]
 
 CHECKPOINT is a .pth file or a work dir (its last checkpoint; with --best, the checkpoint that
@@ -35,6 +35,9 @@ def main() -> None:
                                       'work_dirs/cross_dataset)')
     parser.add_argument('--best', action='store_const', const='best', default='last',
                         dest='which', help="a work dir's best checkpoint instead of its last")
+    parser.add_argument('--rerank', action='store_true',
+                        help='also k-reciprocal re-ranking of the embedding ranking (memory-'
+                             'bounded: it prints its estimate first)')
     parser.add_argument('--top-k', type=int, help='two-stage shortlist (default: config, 100)')
     parser.add_argument('--device', choices=DEVICES)
     parser.add_argument('--no-pictures', action='store_true')
@@ -50,7 +53,7 @@ def main() -> None:
             parser.error('CONFIG and CHECKPOINT are required unless --cross-dataset is given')
         results = test(args.config, args.checkpoint, datasets=args.dataset, out_dir=args.out,
                        top_k=args.top_k, cfg_options=args.cfg_options, device=args.device,
-                       pictures=not args.no_pictures, which=args.which)
+                       pictures=not args.no_pictures, which=args.which, rerank=args.rerank)
     used = {r['checkpoint'] for r in results.values()}
     print(f'checkpoint: {", ".join(sorted(used))}'
           + ('' if args.checkpoint.endswith('.pth') else f' ({args.which} of the work dir)'))

@@ -23,8 +23,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from posereid.evaluation import (compute_distance_matrix, evaluate_pairs,
-                                 sample_verification_pairs)
+from posereid.evaluation import (RANKS, RankAccumulator, compute_distance_matrix,
+                                 evaluate_pairs, sample_verification_pairs, summarize)
+from posereid.evaluation.rerank import k_reciprocal_rerank_blocks, rerank_memory_bytes
 from posereid.registry import MODELS
 from posereid.utils.checkpoint import load_checkpoint_safely, load_weights, state_dict_of
 from posereid.utils.image_io import read_image
@@ -120,12 +121,14 @@ def build_test_dataloader(cfg: Config, dataset_name: str | None = None):
 
 def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k: int = 100,
                      out_dir: str | os.PathLike | None = None, num_ranked_lists: int = 8,
-                     batch_size: int = PAIR_BATCH_SIZE) -> dict:
+                     batch_size: int = PAIR_BATCH_SIZE, rerank: bool = False) -> dict:
     """All metrics of ``model`` on one dataset (see the module doc); pictures in ``out_dir``.
 
     Each image goes through the network once (embeddings and pair features from one pass);
     rankings are computed a block of queries at a time, so memory grows with the gallery,
-    not with query × gallery.
+    not with query × gallery. With ``rerank`` the embedding ranking is also k-reciprocally
+    re-ranked (:func:`~posereid.evaluation.rerank.k_reciprocal_rerank_blocks`, its memory
+    estimate printed first), reported as ``'rerank'``.
     """
     loader = build_test_dataloader(cfg, dataset_name)
     features = extract_features(model, loader, pair_features=True)
@@ -138,6 +141,8 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
         model, query.pair_features, gallery.pair_features, torch.from_numpy(q_index),
         torch.from_numpy(g_index), batch_size)).numpy()
     pairs = evaluate_pairs(scores, labels)
+    if rerank:
+        rankings['rerank'] = reranked_metrics(query, gallery, protocol)
     result = {
         'dataset': loader.dataset.source.name, 'protocol': protocol,
         'num_query': len(query.pids), 'num_gallery': len(gallery.pids),
@@ -150,6 +155,8 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
                   'accuracy': pairs['accuracy'], 'auc': pairs['auc'],
                   'confusion_matrix': pairs['confusion_matrix'].tolist()},
     }
+    if rerank:
+        result['rerank'] = rankings['rerank']
     if out_dir is not None:
         out_dir = Path(out_dir)
         save_ranked_lists(out_dir / 'ranked_lists.png', model, query, gallery, top_k,
@@ -160,6 +167,18 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
                                      f'two-stage (K={result["two_stage"]["top_k"]})':
                                      result['two_stage']['cmc']}, title=result['dataset']))
     return result
+
+
+def reranked_metrics(query: ExtractedFeatures, gallery: ExtractedFeatures, protocol: str) -> dict:
+    """Rank metrics of the k-reciprocally re-ranked embedding distances, fed to a
+    :class:`~posereid.evaluation.RankAccumulator` a block of queries at a time."""
+    print(f're-ranking {len(query.pids)} queries x {len(gallery.pids)} gallery images: about '
+          f'{rerank_memory_bytes(len(query.pids), len(gallery.pids)) / 2 ** 30:.1f} GiB',
+          flush=True)
+    ranking = RankAccumulator(gallery.pids, gallery.camids, max(20, *RANKS), protocol)
+    for rows, distances in k_reciprocal_rerank_blocks(query.embeddings, gallery.embeddings):
+        ranking.add(distances, query.pids[rows], query.camids[rows])
+    return summarize(ranking.result())
 
 
 def save_ranked_lists(path: Path, model, query: ExtractedFeatures, gallery: ExtractedFeatures,
@@ -202,6 +221,7 @@ def format_results_table(results: dict) -> str:
              '| pair passes | pair acc. | AUC |', '|' + '---|' * 11]
     for name, r in results.items():
         rankings = (('embedding', r['embedding'], 0),
+                    *((('embedding, re-ranked', r['rerank'], 0),) if 'rerank' in r else ()),
                     (f'two-stage (K={r["two_stage"]["top_k"]})', r['two_stage'],
                      r['two_stage']['num_pair_passes']))
         for label, m, passes in rankings:
@@ -216,7 +236,7 @@ def format_results_table(results: dict) -> str:
 def test(config, checkpoint, datasets: list[str] | None = None,
          out_dir: str | os.PathLike | None = None, top_k: int | None = None,
          cfg_options: dict | None = None, device: str | None = None,
-         pictures: bool = True, which: str = 'last') -> dict:
+         pictures: bool = True, which: str = 'last', rerank: bool = False) -> dict:
     """Evaluate ``checkpoint`` (a file, or the ``which`` checkpoint of a work dir: ``'last'``
     unless told ``'best'``) of ``config`` on ``datasets`` (names; default: the config's test
     dataset).
@@ -238,7 +258,7 @@ def test(config, checkpoint, datasets: list[str] | None = None,
         with caches_hint(cfg, cfg_options):
             results[name] = evaluate_dataset(
                 model, cfg, name, top_k, out_dir / name if pictures else None,
-                batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE))
+                batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE), rerank=rerank)
         results[name]['checkpoint'] = model.checkpoint
     atomic_save_json(results, out_dir / 'results.json')
     return results

@@ -15,8 +15,11 @@ maximum), ``N(p, k)`` the ``k + 1`` nearest images of ``p`` (itself included) an
 * final distance ``d*(p, g) = (1 - lambda) d_J(p, g) + lambda d(p, g)`` (eq. 14).
 
 The authors' code holds several ``N x N`` matrices; here the distances are computed a block of
-rows at a time, ``V`` is a sparse matrix, and only the ``(Q, G)`` result is dense, so a
-Market-sized problem (``N`` about 19k) needs well under a few GB.
+rows at a time and ``V`` is a sparse matrix (top-k: about ``1.5 k1`` entries a row).
+:func:`k_reciprocal_rerank` returns the dense ``(Q, G)`` result (a Market-sized problem, ``N``
+about 19k, needs well under a few GB); :func:`k_reciprocal_rerank_blocks` yields it a block of
+queries at a time, so that nothing of size ``Q x G`` is ever held (MSMT17: 11,659 x 82,161)
+— :func:`rerank_memory_bytes` estimates what that needs.
 """
 from __future__ import annotations
 
@@ -32,7 +35,8 @@ _CHUNK_ENTRIES = 1 << 22
 
 def k_reciprocal_rerank(query, gallery, k1: int = 20, k2: int = 6, lambda_value: float = 0.3,
                         metric: str = 'euclidean') -> torch.Tensor:
-    """Re-ranked query-gallery distances.
+    """Re-ranked query-gallery distances: the blocks of :func:`k_reciprocal_rerank_blocks`
+    in one ``(Q, G)`` matrix.
 
     Args:
         query: ``(Q, D)`` query embeddings (torch tensor or array).
@@ -45,6 +49,17 @@ def k_reciprocal_rerank(query, gallery, k1: int = 20, k2: int = 6, lambda_value:
     Returns:
         ``(Q, G)`` float32 distances ``d*`` on the embeddings' device.
     """
+    return torch.cat([block for _, block in k_reciprocal_rerank_blocks(
+        query, gallery, k1, k2, lambda_value, metric)])
+
+
+def k_reciprocal_rerank_blocks(query, gallery, k1: int = 20, k2: int = 6,
+                               lambda_value: float = 0.3, metric: str = 'euclidean',
+                               block_entries: int = 1 << 24):
+    """:func:`k_reciprocal_rerank`, yielded as ``(rows, (B, G) distances)`` for consecutive
+    blocks of ``B`` queries (about ``block_entries`` distances each): the original distances of
+    a block are computed again as it is yielded, and its Jaccard distances come from the sparse
+    ``V``, so memory holds ``V`` and one block, never ``Q x G``."""
     if metric not in ('euclidean', 'cosine'):
         raise ValueError(f"metric must be 'euclidean' or 'cosine', got {metric!r}")
     base_metric = 'sqeuclidean' if metric == 'euclidean' else 'cosine'
@@ -58,26 +73,42 @@ def k_reciprocal_rerank(query, gallery, k1: int = 20, k2: int = 6, lambda_value:
     if not 0 <= lambda_value <= 1:
         raise ValueError(f'lambda_value must lie in [0, 1], got {lambda_value!r}')
 
-    row_max, neighbours, original = _scan_distances(
-        features, num_query, max(k1 + 1, k2), base_metric)
+    row_max, neighbours = _scan_distances(features, max(k1 + 1, k2), base_metric)
     weights = _reciprocal_weights(features, row_max, neighbours, k1, base_metric)
     if k2 != 1:
         weights = _expand_queries(weights, neighbours[:, :k2])
-    jaccard = _jaccard_distance(weights, num_query)
-    return original.mul_(lambda_value).add_(jaccard, alpha=1 - lambda_value)
+    jaccard_rows = _jaccard_rows(weights, num_query)
+    block = max(1, block_entries // (num_all - num_query))
+    for start in range(0, num_query, block):
+        rows = slice(start, min(start + block, num_query))
+        original = compute_distance_matrix(features[rows], features[num_query:], base_metric)
+        original.div_(row_max[rows, None]).mul_(lambda_value)
+        yield rows, original.add_(jaccard_rows(rows), alpha=1 - lambda_value)
 
 
-def _scan_distances(features: torch.Tensor, num_query: int, k: int,
-                    metric: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def rerank_memory_bytes(num_query: int, num_gallery: int, k1: int = 20,
+                        block_entries: int = 1 << 24) -> int:
+    """About the memory :func:`k_reciprocal_rerank_blocks` needs besides the embeddings: the
+    neighbour lists, the sparse ``V`` (about ``1.5 k1`` entries a row, before and after query
+    expansion, with their COO indices) and one block of float32 distances with its
+    temporaries."""
+    num_all = num_query + num_gallery
+    neighbour_lists = num_all * (k1 + 1) * 8
+    sparse = 2 * num_all * int(1.5 * k1) * (8 + 8 + 4) * 3
+    block = 4 * block_entries * 4 + 4 * _CHUNK_ENTRIES * 8
+    return neighbour_lists + sparse + block
+
+
+def _scan_distances(features: torch.Tensor, k: int,
+                    metric: str) -> tuple[torch.Tensor, torch.Tensor]:
     """One pass over ``(B, N)`` blocks of the distance matrix.
 
-    Returns every row's maximum ``(N,)``, its ``k`` nearest images ``(N, k)`` (ties broken by
-    index) and the normalised query-gallery distances ``(Q, N - Q)``.
+    Returns every row's maximum ``(N,)`` and its ``k`` nearest images ``(N, k)`` (ties broken
+    by index).
     """
     num_all = len(features)
     row_max = torch.empty(num_all, device=features.device)
     neighbours = torch.empty(num_all, k, dtype=torch.long, device=features.device)
-    original = torch.empty(num_query, num_all - num_query, device=features.device)
     index = torch.arange(num_all, device=features.device)
     rows_per_block = max(1, _CHUNK_ENTRIES // num_all)
     for start in range(0, num_all, rows_per_block):
@@ -89,11 +120,7 @@ def _scan_distances(features: torch.Tensor, num_query: int, k: int,
         bits = torch.where(bits < 0, bits ^ 0x7FFFFFFF, bits).long()
         keys = bits * num_all + index
         neighbours[rows] = keys.topk(k, dim=1, largest=False).values.remainder(num_all)
-        if start < num_query:
-            query_rows = slice(start, min(rows.stop, num_query))
-            block = dist[:query_rows.stop - start, num_query:]
-            original[query_rows] = block / row_max[query_rows, None]
-    return row_max, neighbours, original
+    return row_max, neighbours
 
 
 def _reciprocal_sets(neighbours: torch.Tensor, rows: torch.Tensor, k: int) -> torch.Tensor:
@@ -154,8 +181,9 @@ def _expand_queries(weights: torch.Tensor, nearest: torch.Tensor) -> torch.Tenso
         return torch.sparse.mm(averaging.coalesce(), weights).coalesce()
 
 
-def _jaccard_distance(weights: torch.Tensor, num_query: int) -> torch.Tensor:
-    """``d_J`` between query rows and gallery rows of the row-stochastic sparse ``V``.
+def _jaccard_rows(weights: torch.Tensor, num_query: int):
+    """A function ``rows -> (B, G)`` Jaccard distances ``d_J`` between the query rows ``rows``
+    and every gallery row of the row-stochastic sparse ``V``.
 
     ``sum_j min(V_p[j], V_g[j])`` only has terms where both are non-zero: every query entry
     ``(p, j)`` is paired with the gallery entries of column ``j``. As in the authors' code,
@@ -179,18 +207,24 @@ def _jaccard_distance(weights: torch.Tensor, num_query: int) -> torch.Tensor:
     partners = col_counts[q_cols]
     ends = partners.cumsum(0)
 
-    overlap = torch.zeros(num_query * num_gallery, device=device)
-    first = 0
-    while first < len(q_rows):
-        done = int(ends[first - 1]) if first else 0
-        last = max(first + 1, int(torch.searchsorted(ends, done + _CHUNK_ENTRIES, right=True)))
-        counts = partners[first:last]
-        entry = torch.arange(first, last, device=device).repeat_interleave(counts)
-        offset = (torch.arange(int(counts.sum()), device=device) + done
-                  - (ends[entry] - partners[entry]))
-        partner = col_starts[q_cols[entry]] + offset
-        overlap.index_add_(0, q_rows[entry] * num_gallery + g_rows[partner],
-                           torch.minimum(q_values[entry], g_values[partner]))
-        first = last
-    overlap = overlap.view(num_query, num_gallery)
-    return overlap.div_(2 - overlap).neg_().add_(1)
+    def block(query_rows: slice) -> torch.Tensor:
+        first, stop = (int(v) for v in torch.searchsorted(
+            q_rows, torch.tensor([query_rows.start, query_rows.stop], device=device)))
+        overlap = torch.zeros((query_rows.stop - query_rows.start) * num_gallery, device=device)
+        while first < stop:
+            done = int(ends[first - 1]) if first else 0
+            last = min(stop, max(first + 1, int(torch.searchsorted(
+                ends, done + _CHUNK_ENTRIES, right=True))))
+            counts = partners[first:last]
+            entry = torch.arange(first, last, device=device).repeat_interleave(counts)
+            offset = (torch.arange(int(counts.sum()), device=device) + done
+                      - (ends[entry] - partners[entry]))
+            partner = col_starts[q_cols[entry]] + offset
+            overlap.index_add_(0, (q_rows[entry] - query_rows.start) * num_gallery
+                               + g_rows[partner],
+                               torch.minimum(q_values[entry], g_values[partner]))
+            first = last
+        overlap = overlap.view(-1, num_gallery)
+        return overlap.div_(2 - overlap).neg_().add_(1)
+
+    return block

@@ -107,6 +107,8 @@ class SiameseBranch(nn.Module):
         ``b_o + Σ_c corr[:, c] @ w[o, c]``, computed on the layer's layout (one batched product per
         channel) instead of first moving those 1500 channels to the front, which copies the whole
         correlation volume."""
+        if torch.onnx.is_in_onnx_export():    # the definition: the 1 x 1 convolution itself
+            return self.ncc_summary(correlations.permute(0, 1, 4, 5, 2, 3).flatten(1, 3))
         p, c, h, w = correlations.shape[:4]
         per_position = correlations.reshape(p, c, h * w, -1)     # a view: (P, C, H'·W', J)
         weight = self.ncc_summary.weight.view(-1, c, per_position.shape[-1]).transpose(0, 2)

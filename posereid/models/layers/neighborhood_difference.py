@@ -38,10 +38,11 @@ def _check_pair(f: Tensor, g: Tensor, kernel_size: int) -> None:
 
 
 def _neighbourhoods(g: Tensor, kernel_size: int) -> Tensor:
-    """View ``(B, C, k, k, H, W)``: ``[..., dy, dx, x, y] = g(x + dy − p, y + dx − p)``, zero-padded."""
-    p = kernel_size // 2
-    windows = F.pad(g, (p, p, p, p)).unfold(2, kernel_size, 1).unfold(3, kernel_size, 1)
-    return windows.permute(0, 1, 4, 5, 2, 3)
+    """``(B, C, k, k, H, W)``: ``[..., dy, dx, x, y] = g(x + dy − p, y + dx − p)``, zero-padded
+    (``F.unfold``, which ONNX export knows)."""
+    b, c, h, w = g.shape
+    windows = F.unfold(g, kernel_size, padding=kernel_size // 2)      # (B, C·k², H·W)
+    return windows.unflatten(1, (c, kernel_size, kernel_size)).unflatten(-1, (h, w))
 
 
 def neighborhood_difference(f: Tensor, g: Tensor, kernel_size: int = 5) -> Tensor:
@@ -213,6 +214,14 @@ class NeighborhoodDifferenceSummary(nn.Module):
         nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, f: Tensor, g: Tensor) -> Tensor:
+        if torch.onnx.is_in_onnx_export():    # the definition itself, in standard operators
+            k = self.kernel_size
+            return torch.cat([
+                F.conv2d(neighborhood_difference(f, g, k).relu(), self.weight[0], self.bias[0],
+                         stride=k),
+                F.conv2d(neighborhood_difference(g, f, k).relu(), self.weight[1], self.bias[1],
+                         stride=k),
+            ], dim=1)
         return torch.cat([
             neighborhood_difference_summary(f, g, self.weight[0], self.bias[0]),
             neighborhood_difference_summary(g, f, self.weight[1], self.bias[1]),

@@ -71,10 +71,12 @@ def _windows(x: Tensor, kernel_size: int, per_channel: bool, row_pad: int) -> Te
 
 def _box_sum(x: Tensor, kernel_size: int) -> Tensor:
     """``k × k`` sums of ``(..., H, W)`` maps over zero padding, same size: entry ``(x, y)`` sums
-    the window centred there (separable)."""
-    p = kernel_size // 2
-    padded = F.pad(x, (p, p, p, p))
-    return padded.unfold(-2, kernel_size, 1).sum(-1).unfold(-1, kernel_size, 1).sum(-1)
+    the window centred there (a ``k × k`` average pooling that counts the padding, times
+    ``k²``)."""
+    maps = x.flatten(0, -3)[:, None]                                  # (M, 1, H, W)
+    mean = F.avg_pool2d(maps, kernel_size, stride=1, padding=kernel_size // 2,
+                        count_include_pad=True)
+    return (mean * kernel_size ** 2).view_as(x)
 
 
 def _patch_statistics(x: Tensor, kernel_size: int, per_channel: bool, eps: float,
@@ -338,8 +340,30 @@ def normalized_cross_correlation(f: Tensor, g: Tensor, kernel_size: int = 5, row
     if kernel_size ** 2 * (1 if per_channel else f.shape[1]) < 2:
         raise ValueError('a patch needs at least 2 entries: use kernel_size >= 3, or '
                          'per_channel=False with several channels')
+    if torch.onnx.is_in_onnx_export():
+        return correlate_windows(f, g, kernel_size, row_radius, per_channel, eps)
     keep = torch.is_grad_enabled() and (f.requires_grad or g.requires_grad)   # for backward
     return _NormalizedCrossCorrelation.apply(f, g, kernel_size, row_radius, per_channel, eps, keep)
+
+
+def correlate_windows(f: Tensor, g: Tensor, kernel_size: int, row_radius: int,
+                      per_channel: bool, eps: float) -> Tensor:
+    """:func:`normalized_cross_correlation` from the same windows and statistics, in standard
+    operators only (one product per row offset): what ONNX export traces. Slower, and it keeps
+    every window; tested equal to the fused layer."""
+    h, w = f.shape[2:]
+    groups = f.shape[1] if per_channel else 1
+
+    def normalised(x: Tensor, row_pad: int) -> Tensor:             # (N, B, G, rows, W)
+        mean, scale = _patch_statistics(x, kernel_size, per_channel, eps, row_pad)
+        windows = F.unfold(F.pad(x, (0, 0, row_pad, row_pad)), kernel_size,
+                           padding=kernel_size // 2)                # (B, C·k², rows·W)
+        windows = windows.unflatten(1, (groups, -1)).unflatten(-1, (h + 2 * row_pad, w))
+        return ((windows - mean[:, :, None]) * scale[:, :, None]).permute(2, 0, 1, 3, 4)
+
+    f_hat, g_hat = normalised(f, 0), normalised(g, row_radius)
+    return torch.stack([torch.einsum('nbgxy,nbgxz->bgxyz', f_hat, g_hat[:, :, :, i:i + h])
+                        for i in range(2 * row_radius + 1)], dim=4)
 
 
 class NormalizedCrossCorrelation(nn.Module):
