@@ -2,18 +2,21 @@
 and faiss IVF, in one run.
 
     python benchmarks/bench_index.py [--json PATH] [--gallery 1000000] [--queries 1000]
-                                     [--dim 256] [--top-k 100] [--nlist 1024] [--nprobe 16]
+                                     [--dim 256] [--top-k 100] [--nlist 1024] [--nprobe 4]
 
 The gallery: ``--gallery`` L2-normalised float32 vectors of ``--dim`` dimensions, drawn as a
-re-id gallery is (``--images-per-id`` images of each identity around a random direction, plus
-noise); the queries: ``--queries`` more images of random gallery identities. Inner-product
-search (cosine), top ``--top-k``. Each path runs in its own process (peak RSS per path; the
-gallery is generated in every one, deterministically): the torch path (``EmbeddingIndex``
-``kind='torch'``: blocks of queries × the whole gallery, ``topk``), faiss ``IndexFlatIP``
-(exact) and faiss ``IndexIVFFlat`` (``--nlist`` k-means cells trained on 100,000 gallery
-vectors, ``--nprobe`` searched). ``ivf_recall_at_100`` is the share of the exact top 100 that
-IVF returns. Goals (issue #14): faiss exact at least as fast as torch, IVF ≥ 10× faster than
-exact with recall@100 ≥ 0.95, peak RSS < 3 GB.
+re-id gallery is: ``--images-per-id`` images of each identity around its direction, and the
+identities themselves in groups of ``--ids-per-group`` around a group direction (people who
+look alike: the same clothes, the same camera), all directions random; the queries:
+``--queries`` more images of random gallery identities. (``--structure uniform`` draws every
+vector uniformly on the sphere instead: no neighbours, the worst case for an inverted file.)
+Inner-product search (cosine), top ``--top-k``. Each path runs in its own process (peak RSS
+per path; the gallery is generated in every one, deterministically): the torch path
+(``EmbeddingIndex`` ``kind='torch'``: blocks of queries × the whole gallery, ``topk``), faiss
+``IndexFlatIP`` (exact) and faiss ``IndexIVFFlat`` (``--nlist`` k-means cells trained on
+100,000 gallery vectors, ``--nprobe`` searched). ``ivf_recall_at_100`` is the share of the
+exact top 100 that IVF returns. Goals (issue #14): faiss exact at least as fast as torch, IVF
+≥ 10× faster than exact with recall@100 ≥ 0.95, peak RSS < 3 GB.
 """
 from __future__ import annotations
 
@@ -27,30 +30,37 @@ import numpy as np
 from posereid.utils import atomic_save_json
 
 
-def directions(num_ids: int, dim: int) -> np.ndarray:
-    """One random unit direction per identity (a fixed seed: gallery and queries share them)."""
-    rows = np.random.default_rng(7).standard_normal((num_ids, dim), np.float32)
+def unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
-def vectors(identity: np.ndarray, centres: np.ndarray, seed: int) -> np.ndarray:
-    """Unit vectors: each image its identity's direction plus noise, in float32 blocks."""
-    rng = np.random.default_rng(seed)
+def noise(rng: np.random.Generator, count: int, dim: int, scale: float) -> np.ndarray:
+    """Gaussian noise of about ``scale`` norm per row."""
+    return scale * rng.standard_normal((count, dim), np.float32) / np.sqrt(dim)
+
+
+def images(centres: np.ndarray, identity: np.ndarray, rng: np.random.Generator,
+           scale: float) -> np.ndarray:
+    """Unit vectors: each row its identity's centre plus noise, in float32 blocks."""
     out = np.empty((len(identity), centres.shape[1]), np.float32)
     for start in range(0, len(identity), 65536):
         rows = slice(start, start + 65536)
-        noise = rng.standard_normal((len(out[rows]), centres.shape[1]), np.float32)
-        noisy = centres[identity[rows]] + 0.35 * noise / np.sqrt(centres.shape[1])
-        out[rows] = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+        out[rows] = unit(centres[identity[rows]] + noise(rng, len(out[rows]), out.shape[1],
+                                                         scale))
     return out
 
 
 def problem(args) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    if args.structure == 'uniform':
+        return (images(np.zeros((1, args.dim), np.float32), np.zeros(args.gallery, int), rng, 1),
+                images(np.zeros((1, args.dim), np.float32), np.zeros(args.queries, int), rng, 1))
     num_ids = -(-args.gallery // args.images_per_id)
-    centres = directions(num_ids, args.dim)
-    gallery = vectors(np.arange(args.gallery) // args.images_per_id, centres, seed=0)
-    query_ids = np.random.default_rng(1).integers(0, num_ids, args.queries)
-    return gallery, vectors(query_ids, centres, seed=2)
+    groups = unit(rng.standard_normal((-(-num_ids // args.ids_per_group), args.dim),
+                                      np.float32))
+    identities = images(groups, np.arange(num_ids) // args.ids_per_group, rng, 0.8)
+    gallery = images(identities, np.arange(args.gallery) // args.images_per_id, rng, 0.35)
+    return gallery, images(identities, rng.integers(0, num_ids, args.queries), rng, 0.35)
 
 
 def run(kind: str, args) -> dict:
@@ -75,9 +85,11 @@ def main() -> None:
     parser.add_argument('--queries', type=int, default=1000)
     parser.add_argument('--dim', type=int, default=256)
     parser.add_argument('--images-per-id', type=int, default=10)
+    parser.add_argument('--ids-per-group', type=int, default=100)
+    parser.add_argument('--structure', choices=('reid', 'uniform'), default='reid')
     parser.add_argument('--top-k', type=int, default=100)
     parser.add_argument('--nlist', type=int, default=1024)
-    parser.add_argument('--nprobe', type=int, default=16)
+    parser.add_argument('--nprobe', type=int, default=4)
     args = parser.parse_args()
     results = {}
     for kind in ('torch', 'flat', 'ivf'):
@@ -100,7 +112,7 @@ def main() -> None:
         'ivf_vs_flat_speedup': results['flat']['search_s'] / results['ivf']['search_s'],
         'ivf_recall_at_100': float(recall), 'flat_torch_overlap': float(same),
         'peak_rss_mb': max(r['peak_mb'] for r in results.values()),
-        'nlist': args.nlist, 'nprobe': args.nprobe,
+        'nlist': args.nlist, 'nprobe': args.nprobe, 'structure': args.structure,
     }
     for key, value in figures.items():
         print(f'  {key:<24} {value:.4g}' if isinstance(value, float) else f'  {key:<24} {value}')

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from test_train_fixtures import (CONFIGS, REPO, save_untrained_checkpoint, tiny_options,  # noqa: F401
-                                 world)
+from test_train_fixtures import (  # noqa: F401  (world: a fixture)
+    CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
 from posereid.apis import compare, extract, init_model, search
 from posereid.engine import load_config

@@ -8,8 +8,8 @@ import sys
 import onnx
 import pytest
 import torch
-from test_train_fixtures import (CONFIGS, REPO, save_untrained_checkpoint, tiny_options,  # noqa: F401
-                                 world)
+from test_train_fixtures import (  # noqa: F401  (world: a fixture)
+    CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
 from posereid.apis import init_model
 from posereid.apis.export import check_onnx, export_onnx

@@ -88,6 +88,7 @@ def export_onnx(model, out_dir: str | os.PathLike, opset: int = OPSET) -> dict[s
         with atomic_write(path, 'wb') as f, warnings.catch_warnings():
             warnings.simplefilter('ignore', DeprecationWarning)       # the TorchScript exporter
             warnings.simplefilter('ignore', torch.jit.TracerWarning)
+            warnings.filterwarnings('ignore', 'Constant folding')    # strided slices stay
             torch.onnx.export(network, args, f, dynamo=False, opset_version=opset,
                               input_names=inputs_named, output_names=outputs_named,
                               dynamic_axes={name: batch for name in inputs_named + outputs_named})

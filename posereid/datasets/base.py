@@ -87,7 +87,7 @@ class ReIDSource:
 
     @classmethod
     def protocol_splits(cls, **options) -> list[int]:
-        """The ``split_id``\ s that the dataset's protocol averages over (one, ``[0]``, for a
+        """The split ids that the dataset's protocol averages over (one, ``[0]``, for a
         dataset with a single split)."""
         return [0]
 
