@@ -8,24 +8,29 @@ from posereid.engine.index import EmbeddingIndex
 
 
 def _clusters(num_ids=40, per_id=6, dim=32, seed=0):
-    """Gallery of ``num_ids`` tight identity clusters and one query per identity."""
+    """Unit-length gallery of ``num_ids`` tight identity clusters and one query per identity
+    (posereid's embeddings are L2-normalised)."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(num_ids, dim)).astype(np.float32)
     gallery = np.repeat(centres, per_id, axis=0) + 0.05 * rng.normal(
         size=(num_ids * per_id, dim)).astype(np.float32)
     queries = centres + 0.05 * rng.normal(size=centres.shape).astype(np.float32)
-    return gallery, queries, np.repeat(np.arange(num_ids), per_id)
+    unit = [x / np.linalg.norm(x, axis=1, keepdims=True) for x in (gallery, queries)]
+    return *unit, np.repeat(np.arange(num_ids), per_id)
 
 
 @pytest.mark.parametrize('metric', ['euclidean', 'inner_product'])
-def test_exact_faiss_matches_torch(metric):
-    gallery, queries, _ = _clusters()
+@pytest.mark.parametrize('seed', [0, 1])
+def test_exact_faiss_matches_torch(metric, seed):
+    gallery, queries, _ = _clusters(seed=seed)
     torch_values, torch_indices = EmbeddingIndex(gallery, metric, kind='torch').search(queries, 10)
     faiss_values, faiss_indices = EmbeddingIndex(gallery, metric, kind='flat').search(queries, 10)
     assert faiss_indices.dtype == torch_indices.dtype == np.int64
     np.testing.assert_array_equal(faiss_indices, torch_indices)
-    # both expand |q - g|^2 = |q|^2 + |g|^2 - 2 q.g in float32: equal to its rounding
-    np.testing.assert_allclose(faiss_values, torch_values, rtol=1e-4, atol=1e-4)
+    if metric == 'euclidean':
+        # the same squared distances; the square root magnifies float32 rounding near 0
+        torch_values, faiss_values = torch_values ** 2, faiss_values ** 2
+    np.testing.assert_allclose(faiss_values, torch_values, rtol=0, atol=1e-6)
     # nearest first: distances ascend, similarities descend
     steps = np.diff(torch_values, axis=1)
     assert (steps >= 0).all() if metric == 'euclidean' else (steps <= 0).all()
