@@ -417,3 +417,25 @@ def render_view(person: Identity | None, camera: Camera, view: View, height: int
     _darken_outlines(canvas, labels)
     crop = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA)
     return apply_view_effects(crop, view), keypoints
+
+
+def render_person_layer(person: Identity, yaw: float, phase: float, stride: float, height: int,
+                        width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``person`` alone, standing in a ``(height, width)`` box: to paste into a scene.
+
+    Returns the ``(height, width, 3)`` uint8 RGB layer, its ``(height, width)`` float32 alpha
+    (the share of each pixel the person covers) and the ``(14, 3)`` keypoints in box pixels
+    (visibility from self-occlusion only). The feet touch the box's bottom edge and the person's
+    height is ``0.93 · height`` times ``person.height``.
+    """
+    h, w = height * SUPERSAMPLE, width * SUPERSAMPLE
+    canvas = np.zeros((h, w, 3), np.uint8)
+    labels = np.zeros((h, w), np.uint8)
+    painter = _Painter(canvas, labels, yaw, 0.93 * h * person.height, w / 2, h - 1)
+    joints = _draw_person(painter, person, phase, stride)
+    keypoints = _keypoints(joints, painter, labels)
+    _darken_outlines(canvas, labels)
+    layer = cv2.resize(canvas, (width, height), interpolation=cv2.INTER_AREA)
+    alpha = cv2.resize((labels > 0).astype(np.float32), (width, height),
+                       interpolation=cv2.INTER_AREA)
+    return layer, alpha, keypoints

@@ -1,0 +1,64 @@
+"""The storyboard of a multi-camera video: a few frames of each camera with their boxes, each
+person's box in their own colour and labelled with their global id."""
+from __future__ import annotations
+
+import colorsys
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posereid.datasets.mot import read_mot_boxes, read_seqinfo
+from posereid.utils.image_io import read_image
+
+from .png import save_png
+
+_GAP = 4
+
+
+def identity_colour(pid: int) -> tuple[int, int, int]:
+    """A bright RGB colour for id ``pid``; consecutive ids differ in hue (golden angle)."""
+    r, g, b = colorsys.hsv_to_rgb((pid * 0.618034) % 1.0, 0.85, 1.0)
+    return int(255 * r), int(255 * g), int(255 * b)
+
+
+def _draw_boxes(frame: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    out = frame.copy()
+    for _, pid, x, y, w, h, *_ in boxes:
+        colour = identity_colour(int(pid))
+        x0, y0, x1, y1 = int(x), int(y), int(x + w) - 1, int(y + h) - 1
+        cv2.rectangle(out, (x0, y0), (x1, y1), colour, 2)
+        cv2.putText(out, str(int(pid)), (x0 + 2, max(y0 + 12, 12)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.4, colour, 1, cv2.LINE_AA)
+    return out
+
+
+def video_storyboard(sequence_dirs: list[str | os.PathLike], frames_per_camera: int = 4,
+                     boxes_file: str = 'gt/gt.txt') -> np.ndarray:
+    """``(rows, cols, 3)`` uint8 RGB: a row per camera sequence, ``frames_per_camera`` frames
+    evenly spread over it, with the boxes of ``<sequence>/<boxes_file>``."""
+    rows = []
+    for sequence in map(Path, sequence_dirs):
+        info = read_seqinfo(sequence)
+        boxes = read_mot_boxes(sequence / boxes_file)
+        picks = np.linspace(1, info['seqLength'], frames_per_camera + 2)[1:-1].round()
+        cells = []
+        for frame in picks.astype(int):
+            image = read_image(sequence / info['imDir'] / f'{frame:06d}{info["imExt"]}')
+            cell = _draw_boxes(image, boxes[boxes[:, 0] == frame])
+            cv2.putText(cell, f'{info["name"]}  frame {frame}', (4, info['imHeight'] - 6),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
+            cells += [cell, np.full((info['imHeight'], _GAP, 3), 255, np.uint8)]
+        rows += [np.concatenate(cells[:-1], axis=1)]
+    width = max(r.shape[1] for r in rows)
+    padded = [np.pad(row, ((0, _GAP), (0, width - row.shape[1]), (0, 0)), constant_values=255)
+              for row in rows]
+    return np.concatenate(padded, axis=0)[:-_GAP]
+
+
+def save_video_storyboard(sequence_dirs: list[str | os.PathLike], path: str | os.PathLike,
+                          frames_per_camera: int = 4) -> Path:
+    """Write :func:`video_storyboard` to ``path`` as PNG, atomically; return the path."""
+    save_png(video_storyboard(sequence_dirs, frames_per_camera), path)
+    return Path(path)
