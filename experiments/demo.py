@@ -88,7 +88,8 @@ def _copy_picture(src: Path, report: DemoReport, name: str) -> str:
 
 def generate(world_dir: Path, report: DemoReport, workers: int | None) -> dict:
     manifest = generate_world(default_world(), world_dir, workers=workers)
-    rows = ['| domain | layout | crop | identities (held out) | images |', '|---|---|---|---:|---:|']
+    rows = ['| domain | layout | crop | identities (held out) | images |',
+            '|---|---|---|---:|---:|']
     for name, d in manifest['domains'].items():
         rows.append(f'| {name} | {d["layout"]} | {d["height"]}×{d["width"]} | '
                     f'{d["num_ids"]} ({d["num_held_out_ids"]}) | {d["num_images"]} |')
@@ -136,9 +137,10 @@ def precompute(world_dir: Path, heatmap_root: Path, report: DemoReport) -> None:
     visualize_heatmaps(sorted((world_dir / 'market' / 'query').glob('*.jpg'))[::40][:6],
                        picture, cache_dir=heatmap_root / 'synthetic_market')
     report.add('Pose heatmaps and Spindle regions',
-               f'14 heatmaps (fp16) of every image, from {pose_name}, cached once:\n\n' + '\n'.join(rows)
-               + f'\n\n![heatmaps and regions]({picture.name})\n\nImage, summed heatmaps, '
-               'joint peaks with the skeleton, the 3 macro and the 4 micro regions.')
+               f'14 heatmaps (fp16) of every image, from {pose_name}, cached once:\n\n'
+               + '\n'.join(rows) + f'\n\n![heatmaps and regions]({picture.name})\n\n'
+               'Image, summed heatmaps, joint peaks with the skeleton, the 3 macro and the 4 '
+               'micro regions.')
 
 
 def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> list[dict]:

@@ -14,9 +14,9 @@ Scoring every (query, gallery) pair with the verification head costs ``Q · G`` 
 :func:`two_stage_ranking` returns the ``(Q, G)`` distance matrix for
 :func:`posereid.evaluation.evaluate_rank`. :func:`streamed_rank_metrics` gives the metrics of
 both rankings without ever holding a ``(Q, G)`` matrix: it ranks a block of queries at a time
-(:func:`two_stage_rows`) into :class:`~posereid.evaluation.RankAccumulator` objects, so memory grows
-with the gallery, not with query × gallery (MSMT17's 11,659 × 82,161 float32 matrix alone
-would be 3.8 GB).
+(:func:`two_stage_rows`) into :class:`~posereid.evaluation.RankAccumulator` objects, so memory
+grows with the gallery, not with query × gallery (MSMT17's 11,659 × 82,161 float32 matrix
+alone would be 3.8 GB).
 """
 from __future__ import annotations
 

@@ -4,8 +4,8 @@ Seeded and deterministic: identities with a persistent appearance (:mod:`.identi
 cameras with their own look (:mod:`.camera`), are drawn with 14 ground-truth AIC keypoints
 (:mod:`.render`) and written in Market-1501 / CUHK01 layouts with COCO keypoint annotations
 (:mod:`.world`). :mod:`.video` films them walking along a street of cameras: MOTChallenge
-sequences with global identities. Sizes and styles are :mod:`.config` dataclasses; ``PRESETS`` names the
-``small``, ``default`` and ``market`` (full Market-1501 scale) worlds.
+sequences with global identities. Sizes and styles are :mod:`.config` dataclasses;
+``PRESETS`` names the ``small``, ``default`` and ``market`` (full Market-1501 scale) worlds.
 """
 from .camera import Camera, View, sample_camera, sample_view
 from .config import (PRESETS, ClothingStyle, DomainConfig, SceneStyle, WorldConfig,
