@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from posereid.utils.io import atomic_write
+
 SEQINFO_KEYS = {'name': str, 'imDir': str, 'frameRate': int, 'seqLength': int,
                 'imWidth': int, 'imHeight': int, 'imExt': str}
 
@@ -51,3 +53,16 @@ def read_mot_boxes(path: str | os.PathLike) -> np.ndarray:
                                  f'class,visibility] numbers; got {line.strip()!r}')
             rows.append((values + [1.0] * 3)[:9])
     return np.asarray(rows, np.float64).reshape(-1, 9)
+
+
+def write_mot_boxes(rows: np.ndarray, path: str | os.PathLike) -> None:
+    """Write ``(N, >= 7)`` rows ``frame, id, x, y, w, h, conf[, ...]`` as a MOT box file,
+    atomically (frame and id as integers, the rest with 2 to 3 decimals)."""
+    rows = np.asarray(rows, np.float64)
+    if rows.ndim != 2 or rows.shape[1] < 7:
+        raise ValueError(f'MOT rows must be (N, >= 7) frame,id,x,y,w,h,conf,...; got '
+                         f'{rows.shape}')
+    lines = [f'{int(r[0])},{int(r[1])},' + ','.join(f'{v:.2f}' for v in r[2:6]) + ','
+             + ','.join(f'{v:.3f}' for v in r[6:]) + '\n' for r in rows]
+    with atomic_write(path) as f:
+        f.write(''.join(lines))

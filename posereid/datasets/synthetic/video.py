@@ -38,6 +38,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posereid.datasets.mot import write_mot_boxes
 from posereid.utils.io import atomic_save_json, atomic_write
 
 from .camera import Camera, apply_view_effects, camera_background, sample_camera, sample_view
@@ -247,12 +248,11 @@ def _write_camera(config: VideoWorldConfig, out_dir: str, camera_index: int) -> 
                     [cv2.IMWRITE_JPEG_QUALITY, 95])
         for p in truth:
             x, y, w, h = p['box']
-            rows.append(f'{frame},{p["pid"]},{x},{y},{w},{h},1,1,{p["visibility"]:.3f}')
+            rows.append((frame, p['pid'], x, y, w, h, 1, 1, p['visibility']))
         if truth:
             keypoints[str(frame)] = {str(p['pid']): np.round(p['keypoints'], 2).tolist()
                                      for p in truth}
-    with atomic_write(root / 'gt' / 'gt.txt') as f:
-        f.write(''.join(r + '\n' for r in rows))
+    write_mot_boxes(np.asarray(rows, np.float64).reshape(-1, 9), root / 'gt' / 'gt.txt')
     atomic_save_json(keypoints, root / 'gt' / 'keypoints.json')
     with atomic_write(root / 'seqinfo.ini') as f:
         f.write(f'[Sequence]\nname=c{camera_index}\nimDir=img1\nframeRate={config.fps}\n'
