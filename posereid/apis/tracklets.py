@@ -2,7 +2,8 @@
 
 A tracklet is one identity's boxes in one camera (a single-camera tracker's track, or the
 ground truth's). Its embedding is the mean of the L2-normalised embeddings of its
-``frames_per_tracklet`` best crops, normalised again. ``select='pose'`` takes the crops whose
+``frames_per_tracklet`` best crops, normalised again; the pair features of those crops are
+kept for the pair head (:mod:`posereid.apis.association`). ``select='pose'`` takes the crops whose
 keypoints the pose network is most sure of (mean keypoint score: a whole, unoccluded,
 well-framed person), ``'uniform'`` crops evenly spread over the track. Models without pose
 have no scores: they always select uniformly.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from posereid.datasets.frames import FrameSource
 
@@ -33,12 +35,18 @@ class Tracklet:
 @dataclass(frozen=True)
 class TrackletEmbeddings:
     """``embeddings`` ``(K, D)`` unit-length, one per tracklet; ``chosen[k]`` the frames of
-    tracklet ``k`` whose crops were averaged; ``quality[k]`` their mean keypoint score."""
+    tracklet ``k`` whose crops were averaged (best first); ``quality[k]`` their mean keypoint
+    score; ``pair_features`` the pair head's features of those crops (each tensor ``(C, ...)``,
+    the chosen crops of every tracklet in turn) and ``crop_owner`` ``(C,)`` their tracklets;
+    ``fps`` the footage's frame rate."""
 
     tracklets: list[Tracklet]
     embeddings: np.ndarray
     chosen: list[np.ndarray]
     quality: np.ndarray
+    pair_features: dict
+    crop_owner: np.ndarray
+    fps: float
 
 
 def tracklets_from_mot(rows: np.ndarray) -> list[Tracklet]:
@@ -115,13 +123,20 @@ def tracklet_embeddings(model, source: FrameSource, tracklets: list[Tracklet],
                          f'({len(empty)} such tracks)')
     features = extract(model, crops, batch_size=batch_size)
     quality = features.scores.mean(axis=1)
-    embeddings, chosen, chosen_quality = [], [], []
+    embeddings, chosen, chosen_quality, kept = [], [], [], []
     for k in range(len(tracklets)):
         mine = np.flatnonzero(owners == k)
+        # best first: the pair head compares a tracklet's first crops
         keep = mine[select_frames(quality[mine], frames_per_tracklet, select)]
+        keep = keep[np.argsort(-quality[keep], kind='stable')]
         mean = features.embeddings[keep].mean(axis=0)
         embeddings.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
         chosen.append(crop_frames[keep])
         chosen_quality.append(float(quality[keep].mean()))
-    return TrackletEmbeddings(list(tracklets), np.stack(embeddings).astype(np.float32), chosen,
-                              np.asarray(chosen_quality, np.float32))
+        kept.append(keep)
+    rows = torch.from_numpy(np.concatenate(kept))
+    return TrackletEmbeddings(
+        list(tracklets), np.stack(embeddings).astype(np.float32), chosen,
+        np.asarray(chosen_quality, np.float32),
+        {name: value[rows] for name, value in features.pair_features.items()},
+        owners[rows.numpy()], float(source.fps))
