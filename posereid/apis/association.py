@@ -3,12 +3,15 @@
 Distances. For tracklet embeddings ``e_i`` (unit length), ``d_ij = (1 - e_i · e_j) / 2`` in
 ``[0, 1]``. With pair re-scoring, each tracklet's ``shortlist`` nearest tracklets of other
 cameras are compared by the fused pair head: ``p_ij`` is its mean same-person probability over
-the pairs of their ``crops_per_side`` best crops, and ``d_ij ← (1 - w) d_ij + w (1 - p_ij)``
-with ``w = pair_weight``.
+the pairs of their ``crops_per_side`` best crops, and ``d_ij ← d_ij (1 - w + 2 w (1 - p_ij))``
+with ``w = pair_weight``: a sure match (``p → 1``) shrinks the distance towards ``(1 - w) d``,
+a sure non-match stretches it towards ``(1 + w) d``, ``p = 0.5`` leaves it. (Multiplying keeps
+the embedding distances' scale, so re-scored pairs stay comparable with the others.)
 
 Constraints (cannot-link). Two tracklets of one camera that overlap in time are two people.
-With ``transit_s = (lo, hi)`` a person is also never in two cameras at once, and reaches
-another camera between ``lo`` and ``hi`` seconds after leaving one.
+With ``min_transit_s = t`` a person is also never in two cameras at once and needs at least
+``t`` seconds to reach another camera. (No upper bound: the same person may be seen again much
+later, at a camera further away.)
 
 Clustering. Average-linkage agglomeration (the Lance–Williams update
 ``d(k, i ∪ j) = (n_i d(k, i) + n_j d(k, j)) / (n_i + n_j)``) merges the closest pair of
@@ -52,16 +55,16 @@ def time_spans(groups: dict[str, TrackletEmbeddings]) -> np.ndarray:
 
 
 def cannot_link(cameras: np.ndarray, spans: np.ndarray,
-                transit_s: tuple[float, float] | None = None) -> np.ndarray:
+                min_transit_s: float | None = None) -> np.ndarray:
     """``(N, N)`` bool: tracklets that cannot be one person (module doc)."""
     start, end = spans[:, 0], spans[:, 1]
     overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
     same_camera = cameras[:, None] == cameras[None, :]
     forbidden = same_camera & overlap
-    if transit_s is not None:
+    if min_transit_s is not None:
+        # seconds from the end of one to the start of the other (negative: overlapping)
         gap = np.maximum(start[:, None] - end[None, :], start[None, :] - end[:, None])
-        lo, hi = transit_s
-        forbidden |= ~same_camera & (overlap | (gap < lo) | (gap > hi))
+        forbidden |= ~same_camera & (overlap | (gap < min_transit_s))
     np.fill_diagonal(forbidden, False)
     return forbidden
 
@@ -117,13 +120,15 @@ def pair_probabilities(model, groups: dict[str, TrackletEmbeddings], pairs: np.n
     return np.bincount(which, probability, len(pairs)) / np.bincount(which, None, len(pairs))
 
 
-def associate(groups: dict[str, TrackletEmbeddings], model=None, threshold: float = 0.3,
-              transit_s: tuple[float, float] | None = None, shortlist: int = 5,
+def associate(groups: dict[str, TrackletEmbeddings], model=None, threshold: float = 0.03,
+              min_transit_s: float | None = None, shortlist: int = 5,
               pair_weight: float = 0.5, crops_per_side: int = 3) -> Association:
     """Global identities of the tracklets of ``groups`` (camera name → its tracklets).
 
     ``model`` re-scores each tracklet's ``shortlist`` nearest other-camera tracklets with its
-    pair head (module doc); without it the embeddings alone decide.
+    pair head (module doc); without it the embeddings alone decide. The default ``threshold``
+    suits the demo's SpindleFusion on the video world (its embeddings put most different
+    people more than 0.03 apart); another model wants its own.
     """
     if not groups or not any(g.tracklets for g in groups.values()):
         raise ValueError('associate needs at least one camera with tracklets')
@@ -132,7 +137,7 @@ def associate(groups: dict[str, TrackletEmbeddings], model=None, threshold: floa
     track_ids = np.concatenate([[t.track_id for t in g.tracklets] for g in groups.values()])
     embeddings = np.concatenate([g.embeddings for g in groups.values()])
     distance = np.clip((1 - embeddings @ embeddings.T) / 2, 0, 1)
-    forbidden = cannot_link(cameras, time_spans(groups), transit_s)
+    forbidden = cannot_link(cameras, time_spans(groups), min_transit_s)
     if model is not None and shortlist > 0:
         candidate = np.where(forbidden | (cameras[:, None] == cameras[None, :]), np.inf,
                              distance)
@@ -141,8 +146,8 @@ def associate(groups: dict[str, TrackletEmbeddings], model=None, threshold: floa
                  if np.isfinite(candidate[i, j])}
         pairs = np.array(sorted(pairs), int).reshape(-1, 2)
         probability = pair_probabilities(model, groups, pairs, crops_per_side)
-        rescored = (1 - pair_weight) * distance[pairs[:, 0], pairs[:, 1]] + pair_weight * (
-            1 - probability)
+        rescored = distance[pairs[:, 0], pairs[:, 1]] * (
+            1 - pair_weight + 2 * pair_weight * (1 - probability))
         distance = distance.copy()
         distance[pairs[:, 0], pairs[:, 1]] = distance[pairs[:, 1], pairs[:, 0]] = rescored
     labels = constrained_average_linkage(distance, forbidden, threshold)
