@@ -1,4 +1,5 @@
-"""File output that is never half-written: write to a temporary sibling, then rename."""
+"""File output that is never half-written (write to a temporary sibling, then rename), and
+reading it back."""
 from __future__ import annotations
 
 import contextlib
@@ -42,6 +43,11 @@ def atomic_save_json(obj, path: str | os.PathLike, **dump_kwargs) -> None:
     with atomic_write(path, 'w', encoding='utf-8') as f:
         json.dump(obj, f, **dump_kwargs)
         f.write('\n')
+
+
+def read_json(path: str | os.PathLike):
+    """The JSON document in ``path`` (UTF-8)."""
+    return json.loads(Path(path).read_text(encoding='utf-8'))
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:

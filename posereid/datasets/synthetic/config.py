@@ -21,6 +21,11 @@ LAYOUTS = ('market1501', 'cuhk01')
 _NAME_PATTERN = re.compile(r'^[A-Za-z0-9_-]+$')
 
 
+def short_hash(config: dict) -> str:
+    """16 hex digits of the SHA-256 of a JSON-able ``config`` (keys sorted)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _check_range(name: str, value: tuple, low: float, high: float) -> None:
     if len(value) != 2 or not low <= value[0] <= value[1] <= high:
         raise ValueError(f'{name} must be a (min, max) pair with {low} <= min <= max <= {high}; '
@@ -197,8 +202,7 @@ class WorldConfig:
 
     def config_hash(self) -> str:
         """Short SHA-256 of the config (and generator version): equal hashes, equal files."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return short_hash(self.to_dict())
 
     def with_num_ids(self, num_ids: int) -> 'WorldConfig':
         """The same world with ``num_ids`` identities per domain (same held-out fraction)."""

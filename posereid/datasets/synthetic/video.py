@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
-import json
 import math
 import multiprocessing
 import os
@@ -39,10 +37,10 @@ import cv2
 import numpy as np
 
 from posereid.datasets.mot import write_mot_boxes
-from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.utils.io import atomic_save_json, atomic_write, read_json
 
 from .camera import Camera, apply_view_effects, camera_background, sample_camera, sample_view
-from .config import MARKET_CLOTHING, MARKET_SCENE, ClothingStyle, SceneStyle
+from .config import MARKET_CLOTHING, MARKET_SCENE, ClothingStyle, SceneStyle, short_hash
 from .identity import Identity, sample_identity
 from .render import render_person_layer
 
@@ -100,8 +98,7 @@ class VideoWorldConfig:
         return {'version': VIDEO_GENERATOR_VERSION, **dataclasses.asdict(self)}
 
     def config_hash(self) -> str:
-        text = json.dumps(self.to_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return short_hash(self.to_dict())
 
 
 @dataclass(frozen=True)
@@ -264,7 +261,7 @@ def _write_camera(config: VideoWorldConfig, out_dir: str, camera_index: int) -> 
 def is_video_world_complete(out_dir: str | os.PathLike, config: VideoWorldConfig) -> bool:
     """True if ``out_dir`` holds a finished video world of exactly ``config``."""
     try:
-        manifest = _read_manifest(Path(out_dir))
+        manifest = read_json(Path(out_dir) / MANIFEST)
     except (FileNotFoundError, ValueError):
         return False
     return manifest.get('config_hash') == config.config_hash() and all(
@@ -278,7 +275,7 @@ def generate_video_world(config: VideoWorldConfig, out_dir: str | os.PathLike,
     ``workers``); return its manifest. Skipped when already complete, unless ``force``."""
     out_dir = Path(out_dir)
     if not force and is_video_world_complete(out_dir, config):
-        return _read_manifest(out_dir)
+        return read_json(out_dir / MANIFEST)
     if workers is not None and workers < 1:
         raise ValueError(f'workers must be >= 1; got {workers}')
     workers = min(workers or os.cpu_count() or 1, config.num_cameras)
@@ -299,8 +296,4 @@ def generate_video_world(config: VideoWorldConfig, out_dir: str | os.PathLike,
                     num_frames=config.num_frames,
                     boxes={f'c{c}': n for c, n in zip(cameras, boxes)})
     atomic_save_json(manifest, out_dir / MANIFEST, indent=1)
-    return _read_manifest(out_dir)
-
-
-def _read_manifest(out_dir: Path) -> dict:
-    return json.loads((out_dir / MANIFEST).read_text(encoding='utf-8'))
+    return read_json(out_dir / MANIFEST)

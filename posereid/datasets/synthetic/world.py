@@ -18,7 +18,6 @@ depend on how many worker processes share the work.
 from __future__ import annotations
 
 import functools
-import json
 import multiprocessing
 import os
 import shutil
@@ -31,7 +30,7 @@ import cv2
 import numpy as np
 
 from posereid.pose.keypoints import KEYPOINT_NAMES, SKELETON
-from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.utils.io import atomic_save_json, atomic_write, read_json
 
 from .camera import Camera, sample_camera, sample_view
 from .config import GENERATOR_VERSION, DomainConfig, WorldConfig
@@ -198,10 +197,6 @@ def _count(records: list[ImageRecord]) -> dict:
     return {folder: dict(sorted(c.items())) for folder, c in sorted(per_folder.items())}
 
 
-def _read_json(path: Path):
-    return json.loads(Path(path).read_text(encoding='utf-8'))
-
-
 def _images_on_disk(root: Path) -> int:
     return sum(1 for p in root.glob('*/*') if p.suffix in ('.jpg', '.png'))
 
@@ -210,7 +205,7 @@ def is_complete(out_dir: str | os.PathLike, config: WorldConfig) -> bool:
     """True if ``out_dir`` holds a finished world of exactly ``config`` with all its images."""
     out_dir = Path(out_dir)
     try:
-        manifest = _read_json(out_dir / MANIFEST)
+        manifest = read_json(out_dir / MANIFEST)
     except (FileNotFoundError, ValueError):
         return False
     if manifest.get('config_hash') != config.config_hash():
@@ -229,7 +224,7 @@ def generate_world(config: WorldConfig, out_dir: str | os.PathLike, workers: int
     """
     out_dir = Path(out_dir)
     if not force and is_complete(out_dir, config):
-        return _read_json(out_dir / MANIFEST)
+        return read_json(out_dir / MANIFEST)
     if workers is not None and workers < 1:
         raise ValueError(f'workers must be >= 1; got {workers}')
     workers = workers or os.cpu_count() or 1
