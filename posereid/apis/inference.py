@@ -28,7 +28,7 @@ from posereid.datasets import reid_collate
 from posereid.datasets.folder import IMAGE_EXTENSIONS
 from posereid.datasets.transforms import LoadHeatmaps, LoadImage
 from posereid.engine.index import EmbeddingIndex
-from posereid.engine.retrieval import PAIR_BATCH_SIZE, verification_log_odds
+from posereid.engine.retrieval import PAIR_BATCH_SIZE, shortlist_log_odds, verification_log_odds
 from posereid.engine.runner import load_config
 from posereid.engine.tester import load_model
 from posereid.pose.backends import build_pose_backend
@@ -255,15 +255,14 @@ def search(model, query, gallery, topk: int = 10, rescore: int = 100,
     index = EmbeddingIndex(gallery.ranking, 'euclidean', index_kind)
     distances, nearest = index.search(query.ranking, max(topk, rescore))
     shortlist = min(rescore, nearest.shape[1])
-    q_index = torch.arange(len(query)).repeat_interleave(shortlist)
-    log_odds = verification_log_odds(model, query.pair_features, gallery.pair_features, q_index,
-                                     torch.from_numpy(nearest[:, :shortlist]).reshape(-1),
-                                     PAIR_BATCH_SIZE).view(len(query), shortlist).numpy()
+    log_odds = shortlist_log_odds(model, query.pair_features, gallery.pair_features,
+                                  torch.from_numpy(nearest[:, :shortlist])).numpy()
     # the shortlist by descending log-odds (ties: gallery order), then the embedding order
     order = np.lexsort((nearest[:, :shortlist], -log_odds), axis=1)
     rows = np.arange(len(query))[:, None]
     indices = np.concatenate([nearest[rows, order], nearest[:, shortlist:]], axis=1)[:, :topk]
     scores = np.full(indices.shape, np.nan, np.float32)
-    scores[:, :min(topk, shortlist)] = 1 / (1 + np.exp(-log_odds[rows, order][:, :topk]))
+    scores[:, :min(topk, shortlist)] = torch.sigmoid(
+        torch.from_numpy(log_odds[rows, order][:, :topk])).numpy()
     distances = np.concatenate([distances[rows, order], distances[:, shortlist:]], axis=1)
     return SearchResult(indices, scores, distances[:, :topk], query, gallery)

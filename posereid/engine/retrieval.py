@@ -64,6 +64,16 @@ def verification_log_odds(model, query_feats: dict, gallery_feats: dict,
     return torch.cat(scores) if scores else torch.empty(0)
 
 
+def shortlist_log_odds(model, query_feats: dict, gallery_feats: dict, shortlist: torch.Tensor,
+                       batch_size: int = PAIR_BATCH_SIZE) -> torch.Tensor:
+    """``(B, K)`` :func:`verification_log_odds` of query ``b`` against gallery images
+    ``shortlist[b, k]`` (``(B, K)`` int64 rows into ``gallery_feats``)."""
+    num_query, k = shortlist.shape
+    q_index = torch.arange(num_query).repeat_interleave(k)
+    return verification_log_odds(model, query_feats, gallery_feats, q_index,
+                                 shortlist.reshape(-1), batch_size).view(num_query, k)
+
+
 def two_stage_rows(model, distmat: torch.Tensor, query_feats: dict, gallery_feats: dict,
                    top_k: int = 100, batch_size: int = PAIR_BATCH_SIZE) -> torch.Tensor:
     """Two-stage distances ``(B, G)`` of ``B`` queries from their embedding distances
@@ -73,9 +83,7 @@ def two_stage_rows(model, distmat: torch.Tensor, query_feats: dict, gallery_feat
     num_query, num_gallery = distmat.shape
     k = min(top_k, num_gallery)
     shortlist = distmat.topk(k, dim=1, largest=False).indices            # (B, K)
-    q_index = torch.arange(num_query).repeat_interleave(k)
-    scores = verification_log_odds(model, query_feats, gallery_feats, q_index,
-                                   shortlist.reshape(-1), batch_size).view(num_query, k)
+    scores = shortlist_log_odds(model, query_feats, gallery_feats, shortlist, batch_size)
     behind = (-scores).max(dim=1, keepdim=True).values + 1
     final = distmat + behind
     final.scatter_(1, shortlist, -scores)
