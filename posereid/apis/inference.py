@@ -15,6 +15,7 @@ a large gallery, :class:`~posereid.engine.index.EmbeddingIndex`), re-scored by t
 """
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,22 +50,25 @@ class ImageFeatures:
     """What :func:`extract` computes for each image that could be read.
 
     Attributes:
-        embeddings: ``(N, D)`` float32, L2-normalised ranking embeddings.
+        ranking: ``(N, D)`` float32 embeddings as ranking uses them (before normalisation).
         keypoints, scores: ``(N, 14, 2)`` (crop pixels) and ``(N, 14)``: the pose that was used
             (zeros for a model without pose).
         names: the path of each image, or ``'array <i>'``.
         skipped: ``(name, reason)`` of each image that could not be read (with ``skip_bad``).
-        ranking: ``(N, D)`` float32 embeddings as ranking uses them (before normalisation).
         pair_features: the model's per-image pair features (CPU tensors), for the pair head.
+        embeddings: ``(N, D)`` float32 numpy, the ranking embeddings L2-normalised.
     """
 
-    embeddings: np.ndarray
+    ranking: torch.Tensor
     keypoints: np.ndarray
     scores: np.ndarray
     names: list[str]
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    ranking: torch.Tensor | None = None
     pair_features: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    @functools.cached_property
+    def embeddings(self) -> np.ndarray:
+        return torch.nn.functional.normalize(self.ranking, dim=1).numpy()
 
     def __len__(self) -> int:
         return len(self.names)
@@ -196,11 +200,10 @@ def extract(model, images: ImageInput | Iterable[ImageInput], batch_size: int = 
     if not parts['names']:
         raise BadImageError('none of the images could be read: ' +
                             '; '.join(reason for _, reason in skipped[:3]))
-    ranking = torch.cat(parts['ranking'])
     return ImageFeatures(
-        embeddings=torch.nn.functional.normalize(ranking, dim=1).numpy(),
+        ranking=torch.cat(parts['ranking']),
         keypoints=np.concatenate(parts['keypoints']), scores=np.concatenate(parts['scores']),
-        names=parts['names'], skipped=skipped, ranking=ranking,
+        names=parts['names'], skipped=skipped,
         pair_features={k: torch.cat([p[k] for p in pair_parts]) for k in pair_parts[0]})
 
 
