@@ -8,7 +8,7 @@
 # The stages follow the recipe that works on CPU-only x86_64 / Python 3.11 (see README):
 #   torch 2.14.1 first; numpy<2 and setuptools<81 (pkg_resources) before anything OpenMMLab;
 #   mmcv 2.1.0 built from its sdist with ops and -std=c++20 (torch 2.14 headers);
-#   mmpose --no-deps (chumpy does not build); mediapipe --no-deps (optional, BlazePose backend).
+#   mmpose and trackeval --no-deps (chumpy does not build; trackeval asks numpy>=2); mediapipe --no-deps (optional, BlazePose backend).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,10 +54,10 @@ rm -f "$STAMP"
 log "stage 1/6: torch"
 "${PIP[@]}" $(pins torch torchvision)
 
-log "stage 2/6: numpy, opencv, scipy, mmengine, faiss, onnx, tools"
+log "stage 2/6: numpy, opencv, scipy, mmengine, faiss, onnx, supervision, tools"
 "${PIP[@]}" $(pins setuptools wheel ninja numpy opencv-python scipy h5py pillow matplotlib \
   tensorboard tqdm pytest hypothesis scikit-image mmengine faiss-cpu onnx onnxruntime ml_dtypes \
-  protobuf)
+  protobuf supervision)
 
 if "$VENV/bin/python" -c 'import mmcv, mmcv.ops; assert mmcv.__version__ == "2.1.0"' 2>/dev/null; then
   log "stage 3/6: mmcv 2.1.0 with ops already built"
@@ -77,8 +77,10 @@ fi
 log "stage 4/6: mmdet and mmpose's run-time needs"
 "${PIP[@]}" $(pins mmdet json-tricks munkres xtcocotools six) $(pins numpy)
 
-log "stage 5/6: mmpose (no deps: chumpy does not build and is never imported)"
-"${PIP[@]}" --no-deps $(pins mmpose)
+# mmpose's chumpy does not build and is never imported; trackeval's metadata asks numpy>=2.3,
+# its metrics need only numpy and scipy.
+log "stage 5/6: mmpose and trackeval (no deps)"
+"${PIP[@]}" --no-deps $(pins mmpose trackeval tabulate)
 
 log "stage 6/6: mediapipe BlazePose backend (optional)"
 if "${PIP[@]}" --no-deps $(pins mediapipe opencv-contrib-python) \
@@ -91,7 +93,7 @@ fi
 
 "$VENV/bin/python" - <<'PY'
 import numpy, torch, torchvision, mmcv, mmcv.ops, mmengine, mmdet, mmpose  # noqa: F401
-import faiss, onnx, onnxruntime  # noqa: F401
+import faiss, onnx, onnxruntime, supervision, trackeval  # noqa: F401
 assert numpy.__version__.startswith('1.'), numpy.__version__
 print(f'[install] torch {torch.__version__}, mmcv {mmcv.__version__}, mmpose {mmpose.__version__}')
 PY

@@ -17,7 +17,7 @@ import torch
 
 from posereid.datasets.frames import FrameSource
 
-from .inference import MIN_CROP, extract
+from .inference import MIN_CROP, ImageFeatures, extract
 
 SELECTIONS = ('pose', 'uniform')
 
@@ -88,19 +88,29 @@ def _crop(frame: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     return np.ascontiguousarray(frame[y0:y1, x0:x1])
 
 
-def tracklet_embeddings(model, source: FrameSource, tracklets: list[Tracklet],
-                        frames_per_tracklet: int = 8, select: str = 'pose',
-                        candidates: int = 32, batch_size: int = 32) -> TrackletEmbeddings:
-    """Embed each tracklet of one camera (see the module doc).
+@dataclass(frozen=True)
+class CandidateCrops:
+    """The candidate crops of one camera's tracklets, run through the model once:
+    ``features`` (:class:`~posereid.apis.inference.ImageFeatures`, one row per crop),
+    ``owner`` ``(C,)`` their tracklets, ``frame`` ``(C,)`` their frames and ``quality``
+    ``(C,)`` their mean keypoint scores. Each frame selection is then a cheap step
+    (:func:`embed_tracklets`)."""
 
-    ``candidates`` crops evenly spread over each track are run through :func:`extract`
-    (pose on the fly); ``frames_per_tracklet`` of them are kept by ``select``. A tracklet none
-    of whose boxes gives a crop of at least ``MIN_CROP`` pixels a side raises, naming it
-    and the footage.
-    """
-    if frames_per_tracklet < 1 or candidates < frames_per_tracklet:
-        raise ValueError(f'need 1 <= frames_per_tracklet <= candidates; got '
-                         f'{frames_per_tracklet}, {candidates}')
+    tracklets: list[Tracklet]
+    features: ImageFeatures
+    owner: np.ndarray
+    frame: np.ndarray
+    quality: np.ndarray
+    fps: float
+
+
+def candidate_crops(model, source: FrameSource, tracklets: list[Tracklet], candidates: int = 32,
+                    batch_size: int = 32) -> CandidateCrops:
+    """``candidates`` crops evenly spread over each track, through :func:`extract` (pose on
+    the fly). A tracklet none of whose boxes gives a crop of at least ``MIN_CROP`` pixels a
+    side raises, naming it and the footage."""
+    if candidates < 1:
+        raise ValueError(f'candidates must be >= 1; got {candidates}')
     picks = [t.frames[_evenly(len(t.frames), candidates)] for t in tracklets]
     wanted: dict[int, list[tuple[int, np.ndarray]]] = {}
     for k, (tracklet, frames) in enumerate(zip(tracklets, picks)):
@@ -122,21 +132,43 @@ def tracklet_embeddings(model, source: FrameSource, tracklets: list[Tracklet],
                          f'at least {MIN_CROP} x {MIN_CROP} pixels inside the frames '
                          f'({len(empty)} such tracks)')
     features = extract(model, crops, batch_size=batch_size)
-    quality = features.scores.mean(axis=1)
+    return CandidateCrops(list(tracklets), features, owners, crop_frames,
+                          features.scores.mean(axis=1), float(source.fps))
+
+
+def embed_tracklets(crops: CandidateCrops, frames_per_tracklet: int = 8,
+                    select: str = 'pose') -> TrackletEmbeddings:
+    """Each tracklet's embedding from ``frames_per_tracklet`` of its candidate crops, chosen by
+    ``select`` (see the module doc)."""
+    if frames_per_tracklet < 1:
+        raise ValueError(f'frames_per_tracklet must be >= 1; got {frames_per_tracklet}')
+    quality, features = crops.quality, crops.features
     embeddings, chosen, chosen_quality, kept = [], [], [], []
-    for k in range(len(tracklets)):
-        mine = np.flatnonzero(owners == k)
+    for k in range(len(crops.tracklets)):
+        mine = np.flatnonzero(crops.owner == k)
         # best first: the pair head compares a tracklet's first crops
         keep = mine[select_frames(quality[mine], frames_per_tracklet, select)]
         keep = keep[np.argsort(-quality[keep], kind='stable')]
         mean = features.embeddings[keep].mean(axis=0)
         embeddings.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
-        chosen.append(crop_frames[keep])
+        chosen.append(crops.frame[keep])
         chosen_quality.append(float(quality[keep].mean()))
         kept.append(keep)
     rows = torch.from_numpy(np.concatenate(kept))
     return TrackletEmbeddings(
-        list(tracklets), np.stack(embeddings).astype(np.float32), chosen,
+        list(crops.tracklets), np.stack(embeddings).astype(np.float32), chosen,
         np.asarray(chosen_quality, np.float32),
         {name: value[rows] for name, value in features.pair_features.items()},
-        owners[rows.numpy()], float(source.fps))
+        crops.owner[rows.numpy()], crops.fps)
+
+
+def tracklet_embeddings(model, source: FrameSource, tracklets: list[Tracklet],
+                        frames_per_tracklet: int = 8, select: str = 'pose',
+                        candidates: int = 32, batch_size: int = 32) -> TrackletEmbeddings:
+    """Embed each tracklet of one camera (see the module doc): :func:`candidate_crops` then
+    :func:`embed_tracklets`."""
+    if frames_per_tracklet < 1 or candidates < frames_per_tracklet:
+        raise ValueError(f'need 1 <= frames_per_tracklet <= candidates; got '
+                         f'{frames_per_tracklet}, {candidates}')
+    return embed_tracklets(candidate_crops(model, source, tracklets, candidates, batch_size),
+                           frames_per_tracklet, select)

@@ -56,7 +56,9 @@ class FrameSource:
 def open_frames(path: str | os.PathLike, fps: float | None = None) -> FrameSource:
     """The :class:`FrameSource` of a video file, a MOTChallenge sequence or a frame folder.
 
-    ``fps`` overrides the file's frame rate; a plain frame folder needs it.
+    ``fps`` is the frame rate of a plain frame folder, which carries none; given for footage
+    that has its own (a video file, a ``seqinfo.ini``) it must agree with it, or the footage
+    and its detections would run at two speeds.
     """
     path = Path(path)
     if not path.exists():
@@ -69,7 +71,7 @@ def open_frames(path: str | os.PathLike, fps: float | None = None) -> FrameSourc
             raise FootageError(f'{path}: not a video that OpenCV can open (expected a video '
                                f'file such as .mp4 / .avi, or a folder of frames)')
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
-        rate = fps or capture.get(cv2.CAP_PROP_FPS)
+        rate = _agreed_rate(path, capture.get(cv2.CAP_PROP_FPS), fps)
         ok, _ = capture.read()
     finally:
         capture.release()
@@ -84,7 +86,8 @@ def _frame_folder(path: Path, fps: float | None) -> FrameSource:
     images_dir = path
     if (path / 'seqinfo.ini').exists():
         info = read_seqinfo(path)
-        images_dir, fps = path / info['imDir'], fps or info['frameRate']
+        images_dir = path / info['imDir']
+        fps = _agreed_rate(path / 'seqinfo.ini', info['frameRate'], fps)
     images = tuple(sorted(p for p in images_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
                    ) if images_dir.is_dir() else ()
     if not images:
@@ -94,3 +97,12 @@ def _frame_folder(path: Path, fps: float | None) -> FrameSource:
         raise FootageError(f'{path}: a folder of frames has no frame rate; pass fps (or give '
                            f'a MOTChallenge sequence with a seqinfo.ini)')
     return FrameSource(path, float(fps), len(images), images)
+
+
+def _agreed_rate(path: Path, own: float | None, given: float | None) -> float | None:
+    """The footage's own frame rate, or the ``given`` one where it has none; both, differing by
+    more than 1%, are an error naming ``path``."""
+    if own and own > 0 and given and abs(own - given) > 0.01 * own:
+        raise FootageError(f'{path}: the footage runs at {own:g} fps, but fps={given:g} was '
+                           f'given (mismatched frame rates; leave fps out)')
+    return own if own and own > 0 else given

@@ -23,7 +23,9 @@ def identity_colour(pid: int) -> tuple[int, int, int]:
     return int(255 * r), int(255 * g), int(255 * b)
 
 
-def _draw_boxes(frame: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+def draw_identity_boxes(frame: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """A copy of an RGB ``frame`` with MOT ``boxes`` ``frame, id, x, y, w, h, ...`` drawn, each
+    in its id's colour and labelled with the id."""
     out = frame.copy()
     for _, pid, x, y, w, h, *_ in boxes:
         colour = identity_colour(int(pid))
@@ -46,7 +48,7 @@ def video_storyboard(sequence_dirs: list[str | os.PathLike], frames_per_camera: 
         cells = []
         for frame in picks.astype(int):
             image = read_image(sequence / info['imDir'] / f'{frame:06d}{info["imExt"]}')
-            cell = _draw_boxes(image, boxes[boxes[:, 0] == frame])
+            cell = draw_identity_boxes(image, boxes[boxes[:, 0] == frame])
             cv2.putText(cell, f'{info["name"]}  frame {frame}', (4, info['imHeight'] - 6),
                         cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
             cells += [cell, np.full((info['imHeight'], _GAP, 3), 255, np.uint8)]

@@ -1,0 +1,136 @@
+"""``tools/track.py`` as a function: cameras' footage in, tracks with global ids out, on disk.
+
+:func:`run_tracking` opens each camera (a video file, a MOTChallenge sequence or a frame
+folder), gets its detections (oracle boxes from the sequence's ground truth, degraded or not;
+MOT detection files of your own; or an mmdet detector), tracks the people through all cameras
+(:func:`~posereid.apis.multi_camera.track_cameras`) and writes, each file atomically::
+
+    OUT/tracks/<camera>.txt        MOT rows frame,global_id,x,y,w,h,conf,-1,-1,-1
+    OUT/frames/<camera>/*.jpg      every frame_stride-th frame, boxes coloured by global id
+    OUT/timeline.png               who was where when
+    OUT/summary.json               cameras, identities, failures, stage times, metrics
+
+A camera that cannot be read or tracked is named in ``summary.json`` (and the return value);
+the others go on. With ``evaluate`` every camera must be a sequence with ``gt/gt.txt``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from posereid.datasets.frames import FootageError, FrameSource, open_frames
+from posereid.datasets.mot import read_mot_boxes, write_mot_boxes
+from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.visualization.tracks import draw_timeline, save_tracked_frames
+
+from .detection import DEGRADED, MMDetPersonDetector, sequence_detections
+from .multi_camera import MultiCameraConfig, MultiCameraTracks, evaluate_tracks, track_cameras
+
+DETECTIONS = ('oracle', 'degraded', 'mmdet')
+
+
+def camera_names(paths: list[str]) -> dict[str, Path]:
+    """``NAME=PATH`` or bare ``PATH`` items (the name is the file or folder name, without the
+    suffix) as camera name → path, in order; two cameras of one name are an error."""
+    cameras: dict[str, Path] = {}
+    for item in paths:
+        name, _, path = item.rpartition('=') if '=' in item else ('', '', item)
+        path = Path(path)
+        name = name or path.stem
+        if name in cameras:
+            raise ValueError(f'two cameras are named {name!r} ({cameras[name]}, {path}); name '
+                             f'them NAME=PATH')
+        cameras[name] = path
+    return cameras
+
+
+def _detections(camera: str, path: Path, source: FrameSource, detections: str,
+                detector: MMDetPersonDetector | None, seed: int) -> np.ndarray:
+    if detections == 'mmdet':
+        return detector(source)
+    if detections in ('oracle', 'degraded'):
+        if not (path / 'gt' / 'gt.txt').is_file():
+            raise FootageError(f'camera {camera}: {path} is not a sequence with gt/gt.txt, which '
+                               f'--detections {detections} needs')
+        return sequence_detections(path, DEGRADED if detections == 'degraded' else None, seed)
+    file = Path(detections) / f'{camera}.txt'
+    if not file.is_file():
+        raise FootageError(f'camera {camera}: no detection file {file} (expected one MOT file '
+                           f'<camera>.txt per camera in {detections})')
+    return read_mot_boxes(file)[:, :7]
+
+
+def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
+                 config: MultiCameraConfig = MultiCameraConfig(), detections: str = 'oracle',
+                 detector: MMDetPersonDetector | None = None, evaluate: bool = False,
+                 frame_stride: int = 1, fps: float | None = None, seed: int = 0) -> dict:
+    """Track the people of ``videos`` (camera name → footage) and write the outputs (module
+    doc); return the summary. ``detections``: ``'oracle'``, ``'degraded'`` (the ground truth
+    degraded as :data:`~posereid.apis.detection.DEGRADED`, with ``seed``), ``'mmdet'`` (then
+    ``detector``) or a folder of ``<camera>.txt`` MOT files; ``frame_stride=0`` writes no
+    frames; ``fps`` is the frame rate of frame folders without ``seqinfo.ini``."""
+    if detections == 'mmdet' and detector is None:
+        raise ValueError("detections='mmdet' needs a detector (--detector-config and "
+                         "--detector-checkpoint)")
+    out_dir = Path(out_dir)
+    sources, found, failures = {}, {}, {}
+    start = time.perf_counter()
+    for camera, path in videos.items():
+        try:
+            sources[camera] = open_frames(path, fps)
+            found[camera] = _detections(camera, path, sources[camera], detections, detector,
+                                        seed)
+        except (FootageError, FileNotFoundError, ValueError) as err:
+            failures[camera] = str(err)
+            sources.pop(camera, None)
+    detect_s = time.perf_counter() - start
+    if not sources:
+        raise ValueError('no camera could be read: ' + '; '.join(failures.values()))
+    result = track_cameras(model, sources, found, config)
+    result.failures = {**failures, **result.failures}
+    result.seconds = {'detect': detect_s, **result.seconds}
+    metrics = None
+    if evaluate:
+        truth = {camera: read_mot_boxes(videos[camera] / 'gt' / 'gt.txt')
+                 for camera in videos if camera not in failures}
+        metrics = evaluate_tracks(result, truth, config)
+    start = time.perf_counter()
+    summary = save_tracking(result, sources, out_dir, frame_stride, config, metrics)
+    summary['seconds']['write'] = time.perf_counter() - start
+    atomic_save_json(summary, out_dir / 'summary.json', indent=1)
+    return summary
+
+
+def save_tracking(result: MultiCameraTracks, sources: dict[str, FrameSource], out_dir: Path,
+                  frame_stride: int, config: MultiCameraConfig, metrics: dict | None) -> dict:
+    """Write the tracks, frames and timeline of ``result`` (module doc) and return the summary
+    (written last by :func:`run_tracking`)."""
+    for camera, rows in result.tracks.items():
+        extra = -np.ones((len(rows), 3))
+        write_mot_boxes(np.concatenate([rows, extra], axis=1), out_dir / 'tracks' / f'{camera}.txt')
+        if frame_stride:
+            save_tracked_frames(sources[camera], rows, out_dir / 'frames' / camera, frame_stride)
+    segments = result.segments()
+    if segments:
+        with atomic_write(out_dir / 'timeline.png', 'wb') as f:
+            f.write(draw_timeline(segments, list(result.tracks)))
+    frames = sum(result.num_frames.values())
+    compute = sum(result.seconds.values())
+    return {
+        'config': {**dataclasses.asdict(config)},
+        'cameras': {camera: {'fps': result.fps[camera], 'num_frames': result.num_frames[camera],
+                             'num_tracks': int(len(np.unique(result.local[camera][:, 1]))),
+                             'num_boxes': int(len(rows)),
+                             'global_ids': sorted(set(rows[:, 1].astype(int).tolist()))}
+                    for camera, rows in result.tracks.items()},
+        'failures': result.failures,
+        'num_global_identities': len({s['global_id'] for s in segments}),
+        'identities': segments,
+        'seconds': dict(result.seconds),
+        'frames_per_second': frames / compute if compute else None,
+        'metrics': metrics,
+    }

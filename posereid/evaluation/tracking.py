@@ -1,0 +1,140 @@
+"""Multi-camera tracking metrics, computed by TrackEval (Luiten et al.; MIT licence).
+
+*Global* metrics treat all cameras as one sequence. Each camera's frames become their own
+timesteps (the key is ``(camera, frame)``), so an identity must carry one global id through
+every camera it visits to score well:
+
+- IDF1 / IDP / IDR (Ristani et al., ECCV 2016 workshops): ``IDF1 = 2 IDTP / (2 IDTP + IDFP +
+  IDFN)`` under the best one-to-one matching of true and predicted identities;
+- HOTA, DetA, AssA (Luiten et al., IJCV 2021): ``HOTA = sqrt(DetA · AssA)`` averaged over IoU
+  thresholds 0.05 .. 0.95.
+
+*Per-camera* MOTA ``= 1 - (FN + FP + IDSW) / GT`` (Bernardin and Stiefelhagen, 2008) and IDF1
+score each camera on its own. Boxes match at IoU >= 0.5 (HOTA: at each of its thresholds).
+
+*Tracklet retrieval* ranks, for each tracklet, the tracklets of the other cameras by embedding
+distance (CMC and mAP of :mod:`posereid.evaluation.rank`, Market protocol).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torchvision.ops import box_convert, box_iou
+from trackeval.metrics import CLEAR, HOTA, Identity
+
+from .rank import rank_summary
+
+QUIET = {'PRINT_CONFIG': False}
+
+
+def _xyxy(rows: np.ndarray) -> torch.Tensor:
+    return box_convert(torch.from_numpy(np.ascontiguousarray(rows[:, 2:6])), 'xywh', 'xyxy')
+
+
+def _as_rows(rows, name: str) -> np.ndarray:
+    rows = np.asarray(rows, np.float64)
+    if rows.size == 0:
+        return rows.reshape(0, 6)
+    if rows.ndim != 2 or rows.shape[1] < 6:
+        raise ValueError(f'{name}: expected (N, >= 6) MOT rows frame,id,x,y,w,h; got '
+                         f'{rows.shape}')
+    return rows
+
+
+def sequence_data(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> dict:
+    """TrackEval's per-sequence input for the cameras of ``truth`` as one sequence (module
+    doc): ids renumbered ``0 ..`` and, per timestep, the ``(G_t, P_t)`` box IoUs."""
+    keys = sorted({(camera, int(frame)) for camera, rows in truth.items() for frame in rows[:, 0]}
+                  | {(camera, int(frame)) for camera, rows in predicted.items()
+                     if camera in truth for frame in rows[:, 0]})
+    gt_codes = {v: k for k, v in enumerate(np.unique(np.concatenate(
+        [rows[:, 1] for rows in truth.values()] + [np.zeros(0)])))}
+    tr_codes = {v: k for k, v in enumerate(np.unique(np.concatenate(
+        [predicted[c][:, 1] for c in truth if c in predicted] + [np.zeros(0)])))}
+    empty = np.zeros((0, 6))
+    gt_ids, tracker_ids, similarity = [], [], []
+    for camera, frame in keys:
+        gt = truth[camera][truth[camera][:, 0] == frame]
+        pred = predicted.get(camera, empty)
+        pred = pred[pred[:, 0] == frame]
+        gt_ids.append(np.array([gt_codes[v] for v in gt[:, 1]], int))
+        tracker_ids.append(np.array([tr_codes[v] for v in pred[:, 1]], int))
+        similarity.append(box_iou(_xyxy(gt), _xyxy(pred)).numpy())
+    return {'num_timesteps': len(keys), 'num_gt_ids': len(gt_codes),
+            'num_tracker_ids': len(tr_codes), 'num_gt_dets': int(sum(map(len, gt_ids))),
+            'num_tracker_dets': int(sum(map(len, tracker_ids))), 'gt_ids': gt_ids,
+            'tracker_ids': tracker_ids, 'similarity_scores': similarity}
+
+
+def tracking_metrics(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> dict:
+    """Global IDF1 / IDP / IDR / HOTA / DetA / AssA over the cameras of ``truth`` (camera name →
+    ``(N, >= 6)`` MOT rows with global ids), MOTA over all cameras, and per camera MOTA, IDF1
+    and ID switches. A camera missing from ``predicted`` counts as tracked with no box.
+    Scores are fractions in ``[0, 1]`` (MOTA can be negative)."""
+    truth = {camera: _as_rows(rows, f'ground truth of {camera}') for camera, rows in truth.items()}
+    predicted = {camera: _as_rows(rows, f'tracks of {camera}')
+                 for camera, rows in predicted.items()}
+    if not truth:
+        raise ValueError('tracking_metrics needs the ground truth of at least one camera')
+    overall = sequence_data(truth, predicted)
+    identity = Identity(QUIET).eval_sequence(overall)
+    hota = HOTA().eval_sequence(overall)
+    clear_metric = CLEAR(QUIET)
+    per_camera, clear = {}, {}
+    for camera in truth:
+        data = sequence_data({camera: truth[camera]}, predicted)
+        clear[camera] = clear_metric.eval_sequence(data)
+        per_camera[camera] = {'MOTA': float(clear[camera]['MOTA']),
+                              'IDF1': float(Identity(QUIET).eval_sequence(data)['IDF1']),
+                              'IDSW': int(clear[camera]['IDSW']),
+                              'num_true_boxes': data['num_gt_dets'],
+                              'num_tracked_boxes': data['num_tracker_dets']}
+    return {'IDF1': float(identity['IDF1']), 'IDP': float(identity['IDP']),
+            'IDR': float(identity['IDR']), 'HOTA': float(np.mean(hota['HOTA'])),
+            'DetA': float(np.mean(hota['DetA'])), 'AssA': float(np.mean(hota['AssA'])),
+            'MOTA': float(clear_metric.combine_sequences(clear)['MOTA']),
+            'num_true_identities': overall['num_gt_ids'],
+            'num_predicted_identities': overall['num_tracker_ids'],
+            'per_camera': per_camera}
+
+
+def track_identities(tracks: np.ndarray, truth: np.ndarray, min_iou: float = 0.5) -> dict:
+    """The true identity of each track of one camera: ``{track_id: true_id}``, the true id whose
+    boxes the track's boxes overlap (IoU >= ``min_iou``, same frame) most often; ``-1`` for a
+    track that matches no true box (a false-positive track)."""
+    tracks, truth = _as_rows(tracks, 'tracks'), _as_rows(truth, 'ground truth')
+    votes: dict[int, dict[int, int]] = {int(t): {} for t in np.unique(tracks[:, 1])}
+    for frame in np.unique(tracks[:, 0]):
+        mine, gt = tracks[tracks[:, 0] == frame], truth[truth[:, 0] == frame]
+        if not len(gt):
+            continue
+        iou = box_iou(_xyxy(mine), _xyxy(gt)).numpy()
+        best = iou.argmax(axis=1)
+        for row, column in enumerate(best):
+            if iou[row, column] >= min_iou:
+                tally = votes[int(mine[row, 1])]
+                tally[int(gt[column, 1])] = tally.get(int(gt[column, 1]), 0) + 1
+    return {track: max(tally, key=lambda pid: (tally[pid], -pid)) if tally else -1
+            for track, tally in votes.items()}
+
+
+def tracklet_retrieval(embeddings: np.ndarray, identities: np.ndarray,
+                       cameras: np.ndarray) -> dict:
+    """Rank-1 / rank-5 / mAP (fractions) of cross-camera tracklet retrieval: ``(K, D)``
+    unit-length tracklet ``embeddings``, their true ``identities`` (``-1``: no true person;
+    such tracklets stay in the gallery as distractors) and ``cameras``. Queries are the
+    tracklets whose identity some other camera's tracklet shares; ``num_queries`` says how
+    many."""
+    identities, cameras = np.asarray(identities), np.asarray(cameras)
+    _, camera_codes = np.unique(cameras, return_inverse=True)
+    elsewhere = [(identities == pid) & (camera_codes != cam)
+                 for pid, cam in zip(identities, camera_codes)]
+    queries = np.flatnonzero([pid >= 0 and mask.any() for pid, mask in zip(identities, elsewhere)])
+    if not len(queries):
+        raise ValueError('no tracklet has a true match in another camera: nothing to retrieve')
+    embeddings = np.asarray(embeddings, np.float64)
+    distance = 1 - embeddings[queries] @ embeddings.T
+    summary = rank_summary(distance, identities[queries], identities, camera_codes[queries],
+                           camera_codes, protocol='market', ranks=(1, 5))
+    return {'rank1': summary['rank1'], 'rank5': summary['rank5'], 'mAP': summary['mAP'],
+            'num_queries': len(queries)}

@@ -1,0 +1,67 @@
+"""Pictures of multi-camera tracking: each camera's frames with their boxes coloured by global
+identity, and a timeline of who was where when."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import cv2
+import numpy as np
+
+from posereid.utils.io import atomic_write
+
+from .curves import figure_png, pyplot
+from .storyboard import draw_identity_boxes, identity_colour
+
+
+def save_tracked_frames(frames: Iterable[tuple[int, np.ndarray]], rows: np.ndarray,
+                        out_dir: str | os.PathLike, stride: int = 1) -> int:
+    """Write every ``stride``-th of ``frames`` (``(number, (H, W, 3) RGB)`` pairs) to
+    ``out_dir/<number:06d>.jpg`` with the boxes of the MOT ``rows`` of that frame drawn in
+    their global identity's colour, each file atomically; return how many were written."""
+    if stride < 1:
+        raise ValueError(f'stride must be >= 1; got {stride}')
+    out_dir = Path(out_dir)
+    written = 0
+    for number, image in frames:
+        if (number - 1) % stride:
+            continue
+        drawn = draw_identity_boxes(image, rows[rows[:, 0] == number])
+        ok, data = cv2.imencode('.jpg', cv2.cvtColor(drawn, cv2.COLOR_RGB2BGR),
+                                [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            raise RuntimeError(f'{out_dir}: JPEG encoding of frame {number} failed')
+        with atomic_write(out_dir / f'{number:06d}.jpg', 'wb') as f:
+            f.write(data.tobytes())
+        written += 1
+    return written
+
+
+def draw_timeline(segments: Sequence[dict], cameras: Sequence[str], title: str = '') -> bytes:
+    """PNG bytes of a timeline: a row per global identity, a bar in its colour for each
+    ``segments`` item ``{'global_id', 'camera', 'start_s', 'end_s'}``, labelled with the
+    camera (``cameras`` gives their order, for the labels' legend)."""
+    if not segments:
+        raise ValueError('no tracks to draw on the timeline')
+    plt = pyplot()
+    ids = sorted({int(s['global_id']) for s in segments})
+    row = {gid: k for k, gid in enumerate(ids)}
+    end = max(float(s['end_s']) for s in segments)
+    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.22 * len(ids)))
+    for s in segments:
+        start, stop = float(s['start_s']), max(float(s['end_s']), float(s['start_s']) + 0.2)
+        colour = np.array(identity_colour(int(s['global_id']))) / 255
+        ax.barh(row[int(s['global_id'])], stop - start, left=start, height=0.7, color=colour,
+                edgecolor='black', linewidth=0.4)
+        ax.text((start + stop) / 2, row[int(s['global_id'])], str(s['camera']), ha='center',
+                va='center', fontsize=6)
+    ax.set_yticks(range(len(ids)), [str(gid) for gid in ids], fontsize=6)
+    ax.set_ylim(len(ids) - 0.5, -0.5)
+    ax.set_xlim(0, end * 1.02 + 0.1)
+    ax.set_xlabel('time (s)')
+    ax.set_ylabel('global identity')
+    ax.set_title(title or f'who was where when ({len(ids)} identities, cameras '
+                 f'{", ".join(cameras)})', fontsize=9)
+    ax.grid(axis='x', alpha=0.3)
+    return figure_png(fig)

@@ -1,0 +1,90 @@
+"""tools/track.py end to end on the tiny video world, and the mmdet detector path (a real mmdet
+model from its shipped config, weights from a local checkpoint)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import mmdet
+import numpy as np
+import pytest
+import torch
+from mmdet.apis import inference_detector
+from test_apis import run_tool
+from test_multi_camera import TRACKED, camera  # noqa: F401  (a fixture)
+from test_tracklets import SHIPPED_POSE
+from test_train_fixtures import (  # noqa: F401  (world: a fixture)
+    CONFIGS, save_untrained_checkpoint, tiny_options, world)
+
+from posereid.apis import init_model
+from posereid.apis.detection import MMDetPersonDetector
+from posereid.datasets.frames import open_frames
+from posereid.engine import load_config
+
+RTMDET_TINY = Path(mmdet.__file__).parent / '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py'
+
+
+@pytest.fixture(scope='module')
+def tiny_fusion(world, tmp_path_factory):
+    """A tiny SpindleFusion config (with the shipped pose network) and its checkpoint."""
+    folder = tmp_path_factory.mktemp('tiny_fusion')
+    cfg = load_config(CONFIGS['SpindleFusion'], tiny_options(world, 'SpindleFusion'))
+    cfg.pose = SHIPPED_POSE
+    cfg.dump(str(folder / 'tiny.py'))
+    return folder / 'tiny.py', save_untrained_checkpoint(folder / 'tiny.py', {},
+                                                         folder / 'tiny.pth')
+
+
+def test_the_tool_tracks_evaluates_and_names_a_missing_camera(camera, tiny_fusion, tmp_path):
+    config, checkpoint = tiny_fusion
+    out = tmp_path / 'out'
+    run = run_tool('track.py', str(config), '--checkpoint', str(checkpoint), '--videos',
+                   str(camera), f'c2={camera.parent / "c2"}', f'lost={tmp_path / "lost.mp4"}',
+                   '--out', str(out), '--evaluate', '--frame-stride', '0', cwd=tmp_path)
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert 'Traceback' not in run.stderr and 'camera lost' in run.stderr
+    assert 'lost.mp4' in run.stderr
+    summary = json.loads((out / 'summary.json').read_text())
+    assert set(summary['cameras']) == {'c1', 'c2'} and set(summary['failures']) == {'lost'}
+    assert f'IDF1 {summary["metrics"]["IDF1"]:.1%}' in run.stdout
+    for name in ('c1', 'c2'):
+        rows = np.loadtxt(out / 'tracks' / f'{name}.txt', delimiter=',', ndmin=2)
+        assert rows.shape[1] == 10 and len(rows) == summary['cameras'][name]['num_boxes']
+    assert not (out / 'frames').exists()
+    seconds = summary['seconds']
+    assert set(seconds) == {'detect', 'track', 'embed', 'associate', 'write'}
+    assert summary['frames_per_second'] == pytest.approx(
+        2 * TRACKED.num_frames / sum(v for k, v in seconds.items() if k != 'write'))
+
+
+def test_an_mmdet_detector_from_config_and_local_checkpoint(camera, tiny_fusion, tmp_path):
+    torch.manual_seed(0)               # an initialisation whose scores pass mmdet's 0.001
+    built = MMDetPersonDetector(RTMDET_TINY, None, score_threshold=0.0)
+    checkpoint = tmp_path / 'rtmdet.pth'
+    torch.save({'state_dict': built.model.state_dict()}, checkpoint)
+    detector = MMDetPersonDetector(RTMDET_TINY, checkpoint, score_threshold=0.0)
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for name in sorted((camera / 'img1').iterdir())[:2]:
+        (folder / name.name).write_bytes(name.read_bytes())
+    source = open_frames(folder, fps=TRACKED.fps)
+    # untrained, it calls everything one class: keep that one as "person"
+    first = next(iter(source))[1]
+    raw = inference_detector(detector.model, cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
+    raw = raw.pred_instances.cpu().numpy()
+    detector.person_class = int(np.bincount(raw.labels).argmax())
+    rows = detector(source)
+    assert rows.shape[1] == 7 and set(rows[:, 0]) == {1, 2} and (rows[:, 1] == -1).all()
+    mine = raw.bboxes[raw.labels == detector.person_class]
+    np.testing.assert_allclose(rows[rows[:, 0] == 1, 2:6],
+                               np.concatenate([mine[:, :2], mine[:, 2:] - mine[:, :2]], 1),
+                               rtol=1e-5)
+    strict = MMDetPersonDetector(RTMDET_TINY, checkpoint,
+                                 score_threshold=float(rows[:, 6].max()) + 1e-6)
+    assert len(strict(source)) == 0
+    with pytest.raises(ValueError, match='tiny.pth'):
+        MMDetPersonDetector(RTMDET_TINY, tiny_fusion[1])
+    # mmdet's default scope does not leak into posereid's builders
+    config, weights = tiny_fusion
+    assert init_model(config, weights, 'cpu').training is False
