@@ -72,12 +72,16 @@ def main() -> None:
                              'frames_per_s': figures['frames'] / sum(seconds.values()),
                              'global_identities': summary['num_global_identities']}
     full, base = figures['full'], figures['per-camera only']
+    figures['frames_per_s'] = full['frames_per_s']
+    figures['per_camera_frames_per_s'] = base['frames_per_s']
     figures['slowdown_vs_per_camera'] = base['frames_per_s'] / full['frames_per_s']
+    for stage in STAGES:
+        figures[f'{stage}_share'] = full['seconds'].get(stage, 0) / full['total_s']
     print(f'{figures["cameras"]} cameras, {figures["frames"]} frames, model: {figures["model"]}')
     print(f'{"stage":<11} {"full s":>8} {"share":>6} {"per-camera s":>13}')
     for stage in STAGES:
         print(f'{stage:<11} {full["seconds"].get(stage, 0):>8.1f} '
-              f'{full["seconds"].get(stage, 0) / full["total_s"]:>6.1%} '
+              f'{figures[f"{stage}_share"]:>6.1%} '
               f'{base["seconds"].get(stage, 0):>13.1f}')
     print(f'{"total":<11} {full["total_s"]:>8.1f} {"":>6} {base["total_s"]:>13.1f}')
     print(f'frames/s: full {full["frames_per_s"]:.1f}, per-camera only '

@@ -21,7 +21,7 @@ class TrackerConfig:
     ``min_track_frames`` (shorter tracks are dropped as noise)."""
 
     activation_threshold: float = 0.25
-    matching_threshold: float = 0.8
+    matching_threshold: float = 0.9
     lost_track_s: float = 2.0
     min_track_frames: int = 3
 

@@ -37,13 +37,15 @@ def draw_identity_boxes(frame: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 
 def video_storyboard(sequence_dirs: list[str | os.PathLike], frames_per_camera: int = 4,
-                     boxes_file: str = 'gt/gt.txt') -> np.ndarray:
+                     boxes_files: list[str | os.PathLike] | None = None) -> np.ndarray:
     """``(rows, cols, 3)`` uint8 RGB: a row per camera sequence, ``frames_per_camera`` frames
-    evenly spread over it, with the boxes of ``<sequence>/<boxes_file>``."""
+    evenly spread over it, with the boxes of its ground truth ``<sequence>/gt/gt.txt`` or of
+    ``boxes_files`` (a MOT file per sequence, e.g. tracks with global ids)."""
     rows = []
-    for sequence in map(Path, sequence_dirs):
+    boxes_files = boxes_files or [Path(s) / 'gt' / 'gt.txt' for s in sequence_dirs]
+    for sequence, boxes_file in zip(map(Path, sequence_dirs), boxes_files, strict=True):
         info = read_seqinfo(sequence)
-        boxes = read_mot_boxes(sequence / boxes_file)
+        boxes = read_mot_boxes(boxes_file)
         picks = np.linspace(1, info['seqLength'], frames_per_camera + 2)[1:-1].round()
         cells = []
         for frame in picks.astype(int):
@@ -60,7 +62,8 @@ def video_storyboard(sequence_dirs: list[str | os.PathLike], frames_per_camera: 
 
 
 def save_video_storyboard(sequence_dirs: list[str | os.PathLike], path: str | os.PathLike,
-                          frames_per_camera: int = 4) -> Path:
+                          frames_per_camera: int = 4,
+                          boxes_files: list[str | os.PathLike] | None = None) -> Path:
     """Write :func:`video_storyboard` to ``path`` as PNG, atomically; return the path."""
-    save_png(video_storyboard(sequence_dirs, frames_per_camera), path)
+    save_png(video_storyboard(sequence_dirs, frames_per_camera, boxes_files), path)
     return Path(path)
