@@ -17,13 +17,14 @@ from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
 from posereid.apis import compare, extract, init_model, search
+from posereid.apis.files import save_search
 from posereid.engine import load_config
 from posereid.engine.features import extract_features
 from posereid.engine.retrieval import two_stage_rows
 from posereid.engine.tester import build_test_dataloader
 from posereid.evaluation import compute_distance_matrix
 from posereid.pose.keypoints import KEYPOINT_INDEX
-from posereid.utils.image_io import BadImageError
+from posereid.utils.image_io import BadImageError, read_image
 
 SHIPPED_POSE = dict(type='mmpose', config=str(REPO / 'configs/pose/res18w16_synthetic_64x32.py'),
                     checkpoint=str(REPO / 'checkpoints/pose_synthetic_res18w16_64x32.pth'))
@@ -87,6 +88,20 @@ def test_compare_scores_pairs_and_search_is_the_two_stage_ranking(models, market
     assert np.isfinite(result.scores[:, :6]).all() and np.isnan(result.scores[:, 6:]).all()
     again = search(model, query, gallery, topk=10, rescore=6, index_kind='flat')   # faiss
     np.testing.assert_array_equal(again.indices, result.indices)
+
+
+def test_search_results_of_arrays_are_saved_with_their_images(models, market, tmp_path):
+    model = models['SiameseND']
+    query = [read_image(p) for p in sorted(market.glob('query/*.jpg'))[:2]]
+    gallery = [read_image(p) for p in sorted(market.glob('bounding_box_test/*.jpg'))[:5]]
+    result = search(model, query, gallery, topk=3, rescore=3)
+    with pytest.raises(ValueError, match='array 0: not an image file'):
+        save_search(result, tmp_path / 'none')
+    assert not (tmp_path / 'none').exists()                     # nothing half-written
+    files = save_search(result, tmp_path / 'out', query_images=query, gallery_images=gallery)
+    rows = files['csv'].read_text().splitlines()
+    assert rows[1].startswith('array 0,1,array ') and len(rows) == 1 + 2 * 3
+    assert Image.open(files['png']).size[1] >= 2 * query[0].shape[0]
 
 
 def test_bad_input_is_named(models, market, tmp_path):

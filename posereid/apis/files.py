@@ -7,6 +7,7 @@ import csv
 import io
 import os
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from posereid.utils.io import atomic_write
 from posereid.visualization.png import save_png
 from posereid.visualization.ranked_list import draw_ranked_lists
 
-from .inference import ImageFeatures, SearchResult
+from .inference import ImageFeatures, SearchResult, load_rgb
 
 
 def save_features(features: ImageFeatures, path: str | os.PathLike) -> Path:
@@ -30,10 +31,20 @@ def save_features(features: ImageFeatures, path: str | os.PathLike) -> Path:
 
 
 def save_search(result: SearchResult, out_dir: str | os.PathLike, num_queries: int = 8,
-                top: int = 10) -> dict[str, Path]:
+                top: int = 10, query_images: Sequence[np.ndarray] | None = None,
+                gallery_images: Sequence[np.ndarray] | None = None) -> dict[str, Path]:
     """``search.csv`` (query, rank, gallery image, same-person probability, embedding distance)
-    and ``ranked_lists.png`` (the first ``num_queries`` queries and their ``top`` matches)."""
+    and ``ranked_lists.png`` (the first ``num_queries`` queries and their ``top`` matches).
+
+    The picture shows the images the features came from: read again by name, or, for features
+    of RGB arrays, ``query_images`` / ``gallery_images`` (in the features' order). Nothing is
+    written when an image cannot be had.
+    """
     out_dir = Path(out_dir)
+    shown = range(min(num_queries, len(result.query.names)))
+    queries = [_image(result.query.names, query_images, q) for q in shown]
+    ranked = [[_image(result.gallery.names, gallery_images, g) for g in result.indices[q][:top]]
+              for q in shown]
     table = io.StringIO()
     writer = csv.writer(table, lineterminator='\n')
     writer.writerow(['query', 'rank', 'gallery', 'probability', 'distance'])
@@ -43,12 +54,20 @@ def save_search(result: SearchResult, out_dir: str | os.PathLike, num_queries: i
             writer.writerow([name, rank, result.gallery.names[g],
                              '' if np.isnan(score) else f'{score:.4f}', f'{distance:.4f}'])
     files = {'csv': out_dir / 'search.csv', 'png': out_dir / 'ranked_lists.png'}
+    picture = draw_ranked_lists(queries, ranked,
+                                [[bool(s >= 0.5) for s in result.scores[q][:top]] for q in shown],
+                                row_labels=[Path(result.query.names[q]).name[:12] for q in shown])
     with atomic_write(files['csv'], encoding='utf-8', newline='') as f:
         f.write(table.getvalue())
-    shown = range(min(num_queries, len(result.query.names)))
-    save_png(draw_ranked_lists(
-        [read_image(result.query.names[q]) for q in shown],
-        [[read_image(result.gallery.names[g]) for g in result.indices[q][:top]] for q in shown],
-        [[bool(s >= 0.5) for s in result.scores[q][:top]] for q in shown],
-        row_labels=[Path(result.query.names[q]).name[:12] for q in shown]), files['png'])
+    save_png(picture, files['png'])
     return files
+
+
+def _image(names: list[str], images: Sequence[np.ndarray] | None, index: int) -> np.ndarray:
+    """Image ``index`` of a search side: ``images[index]`` if given, else read by its name."""
+    if images is not None:
+        return load_rgb(images[index], names[index])
+    if not Path(names[index]).is_file():
+        raise ValueError(f'{names[index]}: not an image file, so the ranked lists cannot show '
+                         f'it; for features of RGB arrays pass query_images / gallery_images')
+    return read_image(names[index])

@@ -71,9 +71,9 @@ class MultiCameraTracks:
         for camera, rows in self.tracks.items():
             local = self.local[camera]
             for gid in np.unique(rows[:, 1]).astype(int):
-                mine = rows[rows[:, 1] == gid]
-                for track in np.unique(local[rows[:, 1] == gid, 1]).astype(int):
-                    frames = mine[local[rows[:, 1] == gid, 1] == track, 0]
+                identity = rows[:, 1] == gid
+                for track in np.unique(local[identity, 1]).astype(int):
+                    frames = rows[identity & (local[:, 1] == track), 0]
                     out.append({'global_id': int(gid), 'camera': camera, 'track_id': int(track),
                                 'start_s': float((frames.min() - 1) / self.fps[camera]),
                                 'end_s': float((frames.max() - 1) / self.fps[camera]),
