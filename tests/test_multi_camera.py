@@ -161,6 +161,7 @@ def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusio
     metrics = summary['metrics']
     assert 0 < metrics['per_camera']['c1']['MOTA'] <= 1
     assert metrics['per_camera']['c2']['num_tracked_boxes'] == 0
+    assert metrics['cameras_without_ground_truth'] == []
     # a tracked box is drawn in its global identity's colour
     number = next(n for n in range(1, TRACKED.num_frames + 1, 5) if (rows[:, 0] == n).any())
     image = cv2.cvtColor(cv2.imread(str(out / 'frames' / 'c1' / f'{number:06d}.jpg')),
@@ -177,4 +178,11 @@ def test_bad_inputs_are_named(camera, fusion, tmp_path):
         camera_names([str(camera), f'c1={camera}'])
     with pytest.raises(ValueError, match='no camera could be read'):
         run_tracking(fusion, {'x': tmp_path / 'missing'}, tmp_path / 'out', CHEAP)
+    with pytest.raises(ValueError, match="detections must be one of oracle, degraded, mmdet"):
+        run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='oracel')
+    with pytest.raises(ValueError, match='evaluation needs ground truth'):
+        run_tracking(fusion, {'x': tmp_path / 'missing.mp4'}, tmp_path / 'out', CHEAP,
+                     evaluate=True)
+    with pytest.raises(ValueError, match='needs a detector'):
+        run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='mmdet')
     assert not (tmp_path / 'out').exists()

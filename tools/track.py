@@ -11,8 +11,8 @@ $POSEREID_DATA/synthetic_video the first time). A camera is a video file, a MOTC
 sequence or a folder of frames (--fps). --checkpoint defaults to work_dirs/<config name>, where
 tools/train.py puts the model. Writes DIR/tracks/<camera>.txt (MOT rows with global ids),
 DIR/frames/<camera>/, DIR/timeline.png and DIR/summary.json; --evaluate adds global IDF1 /
-IDP / IDR / HOTA, per-camera MOTA and tracklet retrieval to the summary (cameras must be
-sequences with gt/gt.txt). A camera that fails is named and the others finish (exit status 1).
+IDP / IDR / HOTA, per-camera MOTA and tracklet retrieval to the summary (of the cameras that
+are sequences with gt/gt.txt). A camera that fails is named and the others finish (exit status 1).
 """
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ MOT detection files of your own; or an mmdet detector), tracks the people throug
     OUT/summary.json               cameras, identities, failures, stage times, metrics
 
 A camera that cannot be read or tracked is named in ``summary.json`` (and the return value);
-the others go on. With ``evaluate`` every camera must be a sequence with ``gt/gt.txt``.
+the others go on. ``evaluate`` scores the cameras that are sequences with ``gt/gt.txt``
+(the others are listed in the metrics).
 """
 from __future__ import annotations
 
@@ -73,9 +74,17 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
     degraded as :data:`~posereid.apis.detection.DEGRADED`, with ``seed``), ``'mmdet'`` (then
     ``detector``) or a folder of ``<camera>.txt`` MOT files; ``frame_stride=0`` writes no
     frames; ``fps`` is the frame rate of frame folders without ``seqinfo.ini``."""
+    if detections not in DETECTIONS and not Path(detections).is_dir():
+        raise ValueError(f"detections must be one of {', '.join(DETECTIONS)} or a folder of "
+                         f'<camera>.txt MOT files; got {detections!r}')
     if detections == 'mmdet' and detector is None:
         raise ValueError("detections='mmdet' needs a detector (--detector-config and "
                          "--detector-checkpoint)")
+    truth_files = {camera: Path(path) / 'gt' / 'gt.txt' for camera, path in videos.items()
+                   if (Path(path) / 'gt' / 'gt.txt').is_file()}
+    if evaluate and not truth_files:
+        raise ValueError('evaluation needs ground truth: no camera is a MOTChallenge sequence '
+                         'with gt/gt.txt')
     out_dir = Path(out_dir)
     sources, found, failures = {}, {}, {}
     start = time.perf_counter()
@@ -95,9 +104,10 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
     result.seconds = {'detect': detect_s, **result.seconds}
     metrics = None
     if evaluate:
-        truth = {camera: read_mot_boxes(videos[camera] / 'gt' / 'gt.txt')
-                 for camera in videos if camera not in failures}
+        truth = {camera: read_mot_boxes(file) for camera, file in truth_files.items()
+                 if camera not in failures}
         metrics = evaluate_tracks(result, truth, config)
+        metrics['cameras_without_ground_truth'] = sorted(set(result.tracks) - set(truth))
     start = time.perf_counter()
     summary = save_tracking(result, sources, out_dir, frame_stride, config, metrics)
     summary['seconds']['write'] = time.perf_counter() - start
@@ -121,7 +131,7 @@ def save_tracking(result: MultiCameraTracks, sources: dict[str, FrameSource], ou
     frames = sum(result.num_frames.values())
     compute = sum(result.seconds.values())
     return {
-        'config': {**dataclasses.asdict(config)},
+        'config': dataclasses.asdict(config),
         'cameras': {camera: {'fps': result.fps[camera], 'num_frames': result.num_frames[camera],
                              'num_tracks': int(len(np.unique(result.local[camera][:, 1]))),
                              'num_boxes': int(len(rows)),

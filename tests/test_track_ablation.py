@@ -1,0 +1,46 @@
+"""The tracking ablation on the tiny video world: every variant scored, association never
+changing MOTA, and the table's mean ± sample std over seeds."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_multi_camera import camera  # noqa: F401  (a fixture)
+from test_tracklets import fusion  # noqa: F401  (a fixture)
+from test_train_fixtures import world  # noqa: F401  (a fixture)
+
+from experiments import track_ablation
+
+
+def test_every_variant_is_scored_and_only_the_identities_change(camera, fusion):
+    results = track_ablation.evaluate_world(fusion, camera.parent, ['c1', 'c2'], seed=0)
+    assert set(results) == set(track_ablation.DETECTIONS)
+    for variants in results.values():
+        assert list(variants) == list(track_ablation.VARIANTS)
+        motas = {round(m['MOTA'], 9) for m in variants.values()}
+        assert len(motas) == 1                         # association relabels, boxes stay
+        assert variants['per-camera ids only']['retrieval_mAP'] is None
+        assert all(0 <= m['retrieval_mAP'] <= 1 for name, m in variants.items()
+                   if name != 'per-camera ids only')
+        for m in variants.values():                    # IDF1: harmonic mean of IDP and IDR
+            assert min(m['IDP'], m['IDR']) - 1e-9 <= m['IDF1'] <= max(m['IDP'], m['IDR']) + 1e-9
+    # the degraded oracle loses boxes: the ground truth's MOTA is higher
+    assert (results['ground truth']['embedding only']['MOTA']
+            > results['degraded']['embedding only']['MOTA'])
+
+
+def test_the_table_gives_mean_and_sample_std_over_seeds():
+    def world_result(idf1):
+        return {name: {variant: {**{m: 0.5 for m in track_ablation.METRICS}, 'IDF1': idf1,
+                                 'retrieval_mAP': None if 'per-camera' in variant else 0.5}
+                       for variant in track_ablation.VARIANTS}
+                for name in track_ablation.DETECTIONS}
+
+    summary, markdown = track_ablation.table({0: world_result(0.6), 1: world_result(0.8)})
+    cell = summary['ground truth']['embedding only']['IDF1']
+    assert cell['mean'] == pytest.approx(0.7) and cell['std'] == pytest.approx(np.std(
+        [0.6, 0.8], ddof=1))
+    assert '| ground truth | embedding only | 70.0 ± 14.1 |' in markdown
+    assert '| degraded | per-camera ids only | 70.0 ± 14.1 | 50.0 ± 0.0 |' in markdown
+    rows = len(track_ablation.DETECTIONS) * len(track_ablation.VARIANTS)
+    assert markdown.count('\n| ') == 1 + rows                 # the header and a row each
+    assert 'retrieval_mAP' not in summary['ground truth']['per-camera ids only']
