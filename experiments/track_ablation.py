@@ -29,6 +29,8 @@ from posereid.engine.cli import exit_on_user_error
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.utils.paths import data_root
 
+#: The demo's fusion config, beside this folder in the checkout.
+_FUSION = Path(__file__).resolve().parents[1] / 'configs' / 'spindle_fusion_synthetic.py'
 #: name → association settings; each adds one thing to the one before.
 VARIANTS = {
     'per-camera ids only': MultiCameraConfig(cross_camera=False),
@@ -108,8 +110,7 @@ def run_ablation(config: Path, checkpoint: Path, seeds: list[int], out_dir: Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', type=Path,
-                        default=Path('configs/spindle_fusion_synthetic.py'))
+    parser.add_argument('--config', type=Path, default=_FUSION)
     parser.add_argument('--checkpoint', type=Path,
                         default=Path('work_dirs/spindle_fusion_synthetic'))
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
