@@ -178,6 +178,13 @@ def test_bad_inputs_are_named(camera, fusion, tmp_path):
         camera_names([str(camera), f'c1={camera}'])
     with pytest.raises(ValueError, match='no camera could be read'):
         run_tracking(fusion, {'x': tmp_path / 'missing'}, tmp_path / 'out', CHEAP)
+    assert not (tmp_path / 'out').exists()
+    # an earlier run's summary does not outlive a run that fails
+    (tmp_path / 'old').mkdir()
+    (tmp_path / 'old' / 'summary.json').write_text('{}')
+    with pytest.raises(ValueError, match='no camera could be read'):
+        run_tracking(fusion, {'x': tmp_path / 'missing'}, tmp_path / 'old', CHEAP)
+    assert not (tmp_path / 'old' / 'summary.json').exists()
     with pytest.raises(ValueError, match="detections must be one of oracle, degraded, mmdet"):
         run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='oracel')
     with pytest.raises(ValueError, match='evaluation needs ground truth'):
@@ -185,4 +192,3 @@ def test_bad_inputs_are_named(camera, fusion, tmp_path):
                      evaluate=True)
     with pytest.raises(ValueError, match='needs a detector'):
         run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='mmdet')
-    assert not (tmp_path / 'out').exists()

@@ -11,8 +11,9 @@ MOT detection files of your own; or an mmdet detector), tracks the people throug
     OUT/summary.json               cameras, identities, failures, stage times, metrics
 
 A camera that cannot be read or tracked is named in ``summary.json`` (and the return value);
-the others go on. ``evaluate`` scores the cameras that are sequences with ``gt/gt.txt``
-(the others are listed in the metrics).
+the others go on. ``summary.json`` is written last (an earlier run's is removed first): a
+folder without it is an interrupted run. ``evaluate`` scores the cameras that are sequences
+with ``gt/gt.txt`` (the others are listed in the metrics).
 """
 from __future__ import annotations
 
@@ -86,6 +87,7 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
         raise ValueError('evaluation needs ground truth: no camera is a MOTChallenge sequence '
                          'with gt/gt.txt')
     out_dir = Path(out_dir)
+    (out_dir / 'summary.json').unlink(missing_ok=True)
     sources, found, failures = {}, {}, {}
     start = time.perf_counter()
     for camera, path in videos.items():
