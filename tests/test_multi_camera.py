@@ -125,6 +125,8 @@ def test_the_pipeline_gives_consistent_global_ids(camera, fusion):
     alone = relabel(result, fusion, MultiCameraConfig(cross_camera=False))
     num_tracks = sum(len(np.unique(r[:, 1])) for r in result.local.values())
     assert len({s['global_id'] for s in alone.segments()}) == num_tracks
+    with pytest.raises(ValueError, match='needs each camera.s candidate crops'):
+        relabel(dataclasses.replace(result, crops={}), fusion, CHEAP)
     # a threshold that merges everything that may be merged: fewer identities, never two
     # tracks of one camera that overlap in time
     merged = relabel(result, fusion, MultiCameraConfig(threshold=1.0, rescore=False,

@@ -138,6 +138,9 @@ def relabel(result: MultiCameraTracks, model, config: MultiCameraConfig) -> Mult
     candidate crops as ``config`` says: the association step of :func:`track_cameras`, on its
     own so that variants reuse one pass of the model."""
     local, crops = result.local, result.crops
+    if config.cross_camera and set(local) - set(crops):
+        raise ValueError('cross-camera association needs each camera\'s candidate crops: '
+                         'track with cross_camera=True first')
     global_ids: dict[tuple[str, int], int] = {}
     association = None
     if config.cross_camera:
