@@ -3,6 +3,7 @@ against what the definitions give, the whole pipeline's outputs and its bad-inpu
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,7 +16,7 @@ from posereid.apis.multi_camera import MultiCameraConfig, relabel, track_cameras
 from posereid.apis.single_camera import TrackerConfig, track_detections
 from posereid.apis.tracking_run import camera_names, run_tracking
 from posereid.datasets.frames import FootageError, open_frames
-from posereid.datasets.mot import read_mot_boxes, write_mot_boxes
+from posereid.datasets.mot import read_mot_boxes, read_mot_truth, write_mot_boxes
 from posereid.datasets.synthetic import generate_video_world
 from posereid.evaluation.tracking import track_identities, tracking_metrics, tracklet_retrieval
 from posereid.utils.io import read_json
@@ -171,6 +172,11 @@ def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusio
     _, gid, x, y, w, h = rows[rows[:, 0] == number][0, :6].astype(int)
     edge = image[y + h // 2, max(x, 0)]
     assert np.abs(edge - identity_colour(gid)).max() < 60
+    # a second run into the same folder leaves nothing of the first behind
+    again = run_tracking(fusion, {'c2': root / 'c2'}, out, CHEAP, frame_stride=0)
+    assert set(again['cameras']) == {'c2'}
+    assert [p.name for p in (out / 'tracks').iterdir()] == ['c2.txt']
+    assert not (out / 'frames').exists()
 
 
 def test_bad_inputs_are_named(camera, fusion, tmp_path):
@@ -178,6 +184,14 @@ def test_bad_inputs_are_named(camera, fusion, tmp_path):
         open_frames(camera, fps=25)
     with pytest.raises(ValueError, match="two cameras are named 'c1'"):
         camera_names([str(camera), f'c1={camera}'])
+    assert camera_names(['hall=/videos/a=b.mp4', '/videos/door.mp4']) == {
+        'hall': Path('/videos/a=b.mp4'), 'door': Path('/videos/door.mp4')}
+    with pytest.raises(ValueError, match='a camera name must be a plain file name'):
+        camera_names(['../up=/videos/a.mp4'])
+    with pytest.raises(ValueError, match='frame_stride must be >= 0'):
+        run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, frame_stride=-1)
+    with pytest.raises(ValueError, match='frames_per_tracklet <= candidates'):
+        MultiCameraConfig(frames_per_tracklet=9, candidates=8)
     with pytest.raises(ValueError, match='no camera could be read'):
         run_tracking(fusion, {'x': tmp_path / 'missing'}, tmp_path / 'out', CHEAP)
     assert not (tmp_path / 'out').exists()
@@ -194,3 +208,11 @@ def test_bad_inputs_are_named(camera, fusion, tmp_path):
                      evaluate=True)
     with pytest.raises(ValueError, match='needs a detector'):
         run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='mmdet')
+
+
+def test_only_the_scored_ground_truth_rows_are_read(tmp_path):
+    rows = np.array([[1, 1, 0, 0, 10, 20, 1, 1, 1.0],      # a pedestrian
+                     [1, 2, 0, 0, 10, 20, 0, 1, 1.0],      # marked to ignore
+                     [1, 3, 0, 0, 10, 20, 1, 7, 1.0]])     # a static person
+    write_mot_boxes(rows, tmp_path / 'gt.txt')
+    np.testing.assert_array_equal(read_mot_truth(tmp_path / 'gt.txt')[:, 1], [1])

@@ -26,7 +26,7 @@ from posereid.apis.multi_camera import MultiCameraConfig
 from posereid.apis.tracking_run import camera_names, run_tracking
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
-from posereid.engine.runner import DEVICES
+from posereid.engine.runner import DEVICES, select_device
 from posereid.utils.paths import data_root
 
 
@@ -39,8 +39,9 @@ def main() -> None:
     parser.add_argument('--videos', nargs='+', help='[NAME=]PATH of each camera')
     parser.add_argument('--out', required=True, type=Path, help='output folder')
     parser.add_argument('--detections', default='oracle',
-                        help="'oracle' / 'degraded' (a sequence's ground truth), 'mmdet', or a "
-                             'folder of <camera>.txt MOT detection files')
+                        help="'oracle' / 'degraded' (a sequence's ground truth: the default, "
+                             "for MOTChallenge sequences), 'mmdet', or a folder of "
+                             '<camera>.txt MOT detection files')
     parser.add_argument('--detector-config', help='mmdet config (with --detections mmdet)')
     parser.add_argument('--detector-checkpoint', help='mmdet checkpoint (weights only)')
     parser.add_argument('--evaluate', action='store_true')
@@ -74,13 +75,14 @@ def main() -> None:
                 raise ValueError('--detections mmdet needs --detector-config (and, for trained '
                                  'weights, --detector-checkpoint)')
             detector = MMDetPersonDetector(args.detector_config, args.detector_checkpoint,
-                                           args.device or 'cpu')
+                                           select_device(args.device))
         model = init_model(args.config, args.checkpoint or Path('work_dirs') /
                            Path(args.config).stem, args.device, args.cfg_options)
         summary = run_tracking(model, videos, args.out, config, args.detections, detector,
                                args.evaluate, args.frame_stride, args.fps, args.seed)
     print(f'{len(summary["cameras"])} cameras, {summary["num_global_identities"]} global '
-          f'identities, {summary["frames_per_second"]:.1f} frames/s; {args.out / "summary.json"}')
+          f'identities, {summary["frames_per_second"]:.1f} frames/s before writing; '
+          f'{args.out / "summary.json"}')
     metrics = summary['metrics']
     if metrics:
         print('IDF1 {IDF1:.1%}  IDP {IDP:.1%}  IDR {IDR:.1%}  HOTA {HOTA:.1%}  MOTA {MOTA:.1%}'

@@ -15,7 +15,7 @@ import torch
 from mmdet.apis import inference_detector, init_detector
 
 from posereid.datasets.frames import FrameSource
-from posereid.datasets.mot import read_mot_boxes, read_seqinfo
+from posereid.datasets.mot import read_mot_truth, read_seqinfo
 from posereid.datasets.oracle_detections import oracle_detections
 from posereid.utils.checkpoint import load_checkpoint_safely, load_weights, state_dict_of
 
@@ -26,7 +26,8 @@ DEGRADED = dict(jitter=0.05, miss_rate=0.1, false_positives=0.2, min_visibility=
 
 def sequence_detections(sequence_dir: str | os.PathLike, degrade: dict | None = None,
                         seed: int = 0) -> np.ndarray:
-    """Oracle detections of a MOTChallenge sequence (``gt/gt.txt``), degraded by ``degrade``
+    """Oracle detections of a MOTChallenge sequence (the scored rows of ``gt/gt.txt``,
+    :func:`~posereid.datasets.mot.read_mot_truth`), degraded by ``degrade``
     (:func:`~posereid.datasets.oracle_detections.oracle_detections`'s keywords; None: the
     ground truth itself)."""
     sequence_dir = Path(sequence_dir)
@@ -35,7 +36,7 @@ def sequence_detections(sequence_dir: str | os.PathLike, degrade: dict | None = 
     if not truth_file.is_file():
         raise FileNotFoundError(f'{truth_file}: no ground truth, which oracle detections need '
                                 f'(give detections of your own, or an mmdet detector)')
-    return oracle_detections(read_mot_boxes(truth_file), (info['imHeight'], info['imWidth']),
+    return oracle_detections(read_mot_truth(truth_file), (info['imHeight'], info['imWidth']),
                              info['seqLength'], seed=seed, **(degrade or {}))
 
 

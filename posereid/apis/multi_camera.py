@@ -24,7 +24,8 @@ from posereid.evaluation.tracking import track_identities, tracking_metrics, tra
 from .association import Association, associate
 from .inference import MIN_CROP
 from .single_camera import TrackerConfig, track_detections
-from .tracklets import CandidateCrops, candidate_crops, embed_tracklets, tracklets_from_mot
+from .tracklets import (SELECTIONS, CandidateCrops, candidate_crops, embed_tracklets,
+                         tracklets_from_mot)
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,21 @@ class MultiCameraConfig:
     pair_weight: float = 0.5
     crops_per_side: int = 3
 
+    def __post_init__(self):
+        if self.select not in SELECTIONS:
+            raise ValueError(f'select must be one of {SELECTIONS}; got {self.select!r}')
+        if not 1 <= self.frames_per_tracklet <= self.candidates:
+            raise ValueError(f'need 1 <= frames_per_tracklet <= candidates; got '
+                             f'{self.frames_per_tracklet}, {self.candidates}')
+
 
 @dataclass
 class MultiCameraTracks:
     """``tracks[camera]``: ``(N, 7)`` MOT rows ``frame, global_id, x, y, w, h, conf``;
     ``local[camera]``: the same boxes with the single-camera tracker's ids; ``crops``: each
     camera's candidate crops; ``association`` (None without cross-camera association);
-    ``failures``: camera → why it has no tracks; ``seconds``: time of each stage."""
+    ``fps`` and ``num_frames`` of each camera; ``failures``: camera → why it has no tracks;
+    ``seconds``: time of each stage."""
 
     tracks: dict[str, np.ndarray]
     local: dict[str, np.ndarray]
@@ -113,7 +122,7 @@ def track_cameras(model, sources: dict[str, FrameSource], detections: dict[str, 
                                failures, seconds)
     start = time.perf_counter()
     result = relabel(single, model, config)
-    seconds['associate'] = time.perf_counter() - start
+    result.seconds = {**seconds, 'associate': time.perf_counter() - start}
     return result
 
 

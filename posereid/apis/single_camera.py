@@ -16,9 +16,10 @@ import supervision as sv
 @dataclass(frozen=True)
 class TrackerConfig:
     """ByteTrack's settings: ``activation_threshold`` (a detection confident enough to start a
-    track), ``matching_threshold`` (the IoU cost ``1 - IoU`` above which a detection is not
-    matched), ``lost_track_s`` (seconds a track survives without detections),
-    ``min_track_frames`` (shorter tracks are dropped as noise)."""
+    track), ``matching_threshold`` (the largest matching cost ``1 - IoU · confidence`` of a
+    detection and a track: 0.9 accepts IoU 0.1 at confidence 1), ``lost_track_s`` (seconds a
+    track survives without detections), ``min_track_frames`` (shorter tracks are dropped as
+    noise)."""
 
     activation_threshold: float = 0.25
     matching_threshold: float = 0.9
@@ -44,11 +45,11 @@ def track_detections(detections: np.ndarray, fps: float, num_frames: int,
         raise ValueError(f'detections fall on frames {int(detections[:, 0].min())} .. '
                          f'{int(detections[:, 0].max())}; the footage has frames 1 .. '
                          f'{num_frames}')
-    # ByteTrack keeps a lost track for int(frame_rate / 30 * lost_track_buffer) frames
+    # ByteTrack keeps a lost track for int(frame_rate / 30 * lost_track_buffer) frames: at its
+    # reference rate of 30 the buffer is that number of frames
     tracker = sv.ByteTrack(track_activation_threshold=config.activation_threshold,
-                           lost_track_buffer=max(1, round(30 * config.lost_track_s)),
-                           minimum_matching_threshold=config.matching_threshold,
-                           frame_rate=max(1, round(fps)))
+                           lost_track_buffer=max(1, round(fps * config.lost_track_s)),
+                           minimum_matching_threshold=config.matching_threshold, frame_rate=30)
     order = np.argsort(detections[:, 0], kind='stable')
     detections = detections[order]
     bounds = np.searchsorted(detections[:, 0], np.arange(1, num_frames + 2))

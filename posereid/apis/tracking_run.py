@@ -8,41 +8,48 @@ MOT detection files of your own; or an mmdet detector), tracks the people throug
     OUT/tracks/<camera>.txt        MOT rows frame,global_id,x,y,w,h,conf,-1,-1,-1
     OUT/frames/<camera>/*.jpg      every frame_stride-th frame, boxes coloured by global id
     OUT/timeline.png               who was where when
-    OUT/summary.json               cameras, identities, failures, stage times, metrics
+    OUT/summary.json               cameras, identities, failures, stage times, frames/s
+                                   (detection to association: writing excluded), metrics
 
 A camera that cannot be read or tracked is named in ``summary.json`` (and the return value);
-the others go on. ``summary.json`` is written last (an earlier run's is removed first): a
-folder without it is an interrupted run. ``evaluate`` scores the cameras that are sequences
-with ``gt/gt.txt`` (the others are listed in the metrics).
+the others go on. What an earlier run wrote in ``OUT`` is removed first and ``summary.json``
+is written last: a folder without it is an interrupted run. ``evaluate`` scores every camera
+that is a sequence with ``gt/gt.txt`` (its scored rows, :func:`read_mot_truth`); one that
+failed counts as tracked with no box, and the cameras without ground truth are listed.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
 from posereid.datasets.frames import FootageError, FrameSource, open_frames
-from posereid.datasets.mot import read_mot_boxes, write_mot_boxes
+from posereid.datasets.mot import read_mot_boxes, read_mot_truth, write_mot_boxes
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.tracks import draw_timeline, save_tracked_frames
 
 from .detection import DEGRADED, MMDetPersonDetector, sequence_detections
 from .multi_camera import MultiCameraConfig, MultiCameraTracks, evaluate_tracks, track_cameras
 
-DETECTIONS = ('oracle', 'degraded', 'mmdet')
+DETECTION_MODES = ('oracle', 'degraded', 'mmdet')
 
 
 def camera_names(paths: list[str]) -> dict[str, Path]:
-    """``NAME=PATH`` or bare ``PATH`` items (the name is the file or folder name, without the
-    suffix) as camera name → path, in order; two cameras of one name are an error."""
+    """``NAME=PATH`` or bare ``PATH`` items (the name is then the file or folder name without
+    its suffix) as camera name → path, in order. A name is a file name (it names the camera's
+    outputs): no ``/``, not ``.`` or ``..``; two cameras of one name are an error."""
     cameras: dict[str, Path] = {}
     for item in paths:
-        name, _, path = item.rpartition('=') if '=' in item else ('', '', item)
+        name, _, path = item.partition('=') if '=' in item else ('', '', item)
         path = Path(path)
         name = name or path.stem
+        if not name or '/' in name or name in ('.', '..'):
+            raise ValueError(f'{item!r}: a camera name must be a plain file name (it names '
+                             f'its outputs); give NAME=PATH')
         if name in cameras:
             raise ValueError(f'two cameras are named {name!r} ({cameras[name]}, {path}); name '
                              f'them NAME=PATH')
@@ -55,9 +62,6 @@ def _detections(camera: str, path: Path, source: FrameSource, detections: str,
     if detections == 'mmdet':
         return detector(source)
     if detections in ('oracle', 'degraded'):
-        if not (path / 'gt' / 'gt.txt').is_file():
-            raise FootageError(f'camera {camera}: {path} is not a sequence with gt/gt.txt, which '
-                               f'--detections {detections} needs')
         return sequence_detections(path, DEGRADED if detections == 'degraded' else None, seed)
     file = Path(detections) / f'{camera}.txt'
     if not file.is_file():
@@ -75,9 +79,11 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
     degraded as :data:`~posereid.apis.detection.DEGRADED`, with ``seed``), ``'mmdet'`` (then
     ``detector``) or a folder of ``<camera>.txt`` MOT files; ``frame_stride=0`` writes no
     frames; ``fps`` is the frame rate of frame folders without ``seqinfo.ini``."""
-    if detections not in DETECTIONS and not Path(detections).is_dir():
-        raise ValueError(f"detections must be one of {', '.join(DETECTIONS)} or a folder of "
-                         f'<camera>.txt MOT files; got {detections!r}')
+    if detections not in DETECTION_MODES and not Path(detections).is_dir():
+        raise ValueError(f"detections must be one of {', '.join(DETECTION_MODES)} or a folder "
+                         f'of <camera>.txt MOT files; got {detections!r}')
+    if frame_stride < 0:
+        raise ValueError(f'frame_stride must be >= 0 (0: no frames); got {frame_stride}')
     if detections == 'mmdet' and detector is None:
         raise ValueError("detections='mmdet' needs a detector (--detector-config and "
                          "--detector-checkpoint)")
@@ -87,7 +93,7 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
         raise ValueError('evaluation needs ground truth: no camera is a MOTChallenge sequence '
                          'with gt/gt.txt')
     out_dir = Path(out_dir)
-    (out_dir / 'summary.json').unlink(missing_ok=True)
+    _clear_outputs(out_dir)
     sources, found, failures = {}, {}, {}
     start = time.perf_counter()
     for camera, path in videos.items():
@@ -105,9 +111,8 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
     result.failures = {**failures, **result.failures}
     result.seconds = {'detect': detect_s, **result.seconds}
     metrics = None
-    if evaluate:
-        truth = {camera: read_mot_boxes(file) for camera, file in truth_files.items()
-                 if camera not in failures}
+    if evaluate:                  # a camera that failed counts as tracked with no box
+        truth = {camera: read_mot_truth(file) for camera, file in truth_files.items()}
         metrics = evaluate_tracks(result, truth, config)
         metrics['cameras_without_ground_truth'] = sorted(set(result.tracks) - set(truth))
     start = time.perf_counter()
@@ -125,7 +130,11 @@ def save_tracking(result: MultiCameraTracks, sources: dict[str, FrameSource], ou
         extra = -np.ones((len(rows), 3))
         write_mot_boxes(np.concatenate([rows, extra], axis=1), out_dir / 'tracks' / f'{camera}.txt')
         if frame_stride:
-            save_tracked_frames(sources[camera], rows, out_dir / 'frames' / camera, frame_stride)
+            try:
+                save_tracked_frames(sources[camera], rows, out_dir / 'frames' / camera,
+                                    frame_stride)
+            except FootageError as err:       # its tracks are written; its frames stop here
+                result.failures[camera] = f'frames not all written: {err}'
     segments = result.segments()
     if segments:
         with atomic_write(out_dir / 'timeline.png', 'wb') as f:
@@ -146,3 +155,11 @@ def save_tracking(result: MultiCameraTracks, sources: dict[str, FrameSource], ou
         'frames_per_second': frames / compute if compute else None,
         'metrics': metrics,
     }
+
+
+def _clear_outputs(out_dir: Path) -> None:
+    """Remove what an earlier run wrote in ``out_dir`` (and nothing else), summary first."""
+    (out_dir / 'summary.json').unlink(missing_ok=True)
+    (out_dir / 'timeline.png').unlink(missing_ok=True)
+    for folder in ('tracks', 'frames'):
+        shutil.rmtree(out_dir / folder, ignore_errors=True)

@@ -90,11 +90,11 @@ def _crop(frame: np.ndarray, box: np.ndarray) -> np.ndarray | None:
 
 @dataclass(frozen=True)
 class CandidateCrops:
-    """The candidate crops of one camera's tracklets, run through the model once:
+    """The candidate crops of one camera's ``tracklets``, run through the model once:
     ``features`` (:class:`~posereid.apis.inference.ImageFeatures`, one row per crop),
     ``owner`` ``(C,)`` their tracklets, ``frame`` ``(C,)`` their frames and ``quality``
-    ``(C,)`` their mean keypoint scores. Each frame selection is then a cheap step
-    (:func:`embed_tracklets`)."""
+    ``(C,)`` their mean keypoint scores; ``fps`` the footage's frame rate. Each frame
+    selection is then a cheap step (:func:`embed_tracklets`)."""
 
     tracklets: list[Tracklet]
     features: ImageFeatures

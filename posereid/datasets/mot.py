@@ -55,6 +55,18 @@ def read_mot_boxes(path: str | os.PathLike) -> np.ndarray:
     return np.asarray(rows, np.float64).reshape(-1, 9)
 
 
+#: MOTChallenge's class of a walking or standing pedestrian (the class that is scored).
+PEDESTRIAN = 1
+
+
+def read_mot_truth(path: str | os.PathLike) -> np.ndarray:
+    """The scored rows of a ground-truth file: :func:`read_mot_boxes` without the rows marked
+    to ignore (``conf = 0``) and the other classes (people on vehicles, static people,
+    distractors, reflections: MOTChallenge's classes 2 .. 12)."""
+    rows = read_mot_boxes(path)
+    return rows[(rows[:, 6] != 0) & (rows[:, 7] == PEDESTRIAN)]
+
+
 def write_mot_boxes(rows: np.ndarray, path: str | os.PathLike) -> None:
     """Write ``(N, >= 7)`` rows ``frame, id, x, y, w, h, conf[, ...]`` as a MOT box file,
     atomically (frame and id as integers, the rest with 2 to 3 decimals)."""
