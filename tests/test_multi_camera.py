@@ -144,7 +144,10 @@ def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusio
     root = camera.parent
     empty = tmp_path / 'detections'
     write_mot_boxes(np.zeros((0, 7)), empty / 'c2.txt')
-    write_mot_boxes(sequence_detections(root / 'c1', DEGRADED, seed=1), empty / 'c1.txt')
+    # c1: degraded boxes, and a track outside the frames (no crop to embed)
+    outside = np.array([[f, -1, 2000, 10, 20, 40, 0.9] for f in range(1, 11)], float)
+    write_mot_boxes(np.concatenate([sequence_detections(root / 'c1', DEGRADED, seed=1),
+                                    outside]), empty / 'c1.txt')
     videos = camera_names([f'c1={root / "c1"}', f'c2={root / "c2"}',
                            f'lost={tmp_path / "nowhere.mp4"}'])
     out = tmp_path / 'out'
@@ -156,6 +159,7 @@ def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusio
     assert read_json(out / 'summary.json') == summary
     rows = read_mot_boxes(out / 'tracks' / 'c1.txt')
     assert sorted(set(rows[:, 1].astype(int))) == summary['cameras']['c1']['global_ids']
+    assert '1 track(s) left out' in summary['notes']['c1'] and (rows[:, 2] < 2000).all()
     assert not (out / 'tracks' / 'c2.txt').exists()
     frames = sorted((out / 'frames' / 'c1').iterdir())
     assert [f.name for f in frames] == [f'{n:06d}.jpg' for n in range(1, TRACKED.num_frames + 1, 5)]

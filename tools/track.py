@@ -87,6 +87,8 @@ def main() -> None:
     if metrics:
         print('IDF1 {IDF1:.1%}  IDP {IDP:.1%}  IDR {IDR:.1%}  HOTA {HOTA:.1%}  MOTA {MOTA:.1%}'
               .format(**metrics))
+    for camera, message in summary['notes'].items():
+        print(f'note: camera {camera}: {message}', file=sys.stderr)
     for camera, message in summary['failures'].items():
         print(f'error: camera {camera}: {message}', file=sys.stderr)
     if summary['failures']:

@@ -8,7 +8,8 @@ identities (:mod:`~posereid.apis.association`). Without cross-camera association
 is its own identity: the per-camera baseline.
 
 A camera whose footage cannot be read, that has no detections or no track long enough, is
-reported in ``failures`` (the message names it) and the other cameras go on.
+reported in ``failures`` (the message names it) and the other cameras go on; a track with no
+crop of at least ``MIN_CROP`` pixels a side inside the frames is left out, in ``notes``.
 """
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ class MultiCameraTracks:
     ``local[camera]``: the same boxes with the single-camera tracker's ids; ``crops``: each
     camera's candidate crops; ``association`` (None without cross-camera association);
     ``fps`` and ``num_frames`` of each camera; ``failures``: camera → why it has no tracks;
-    ``seconds``: time of each stage."""
+    ``seconds``: time of each stage; ``notes``: camera → tracks left out (no usable crop)."""
 
     tracks: dict[str, np.ndarray]
     local: dict[str, np.ndarray]
@@ -72,6 +73,7 @@ class MultiCameraTracks:
     num_frames: dict[str, int]
     failures: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
     def segments(self) -> list[dict]:
         """Every global identity's appearances: ``{'global_id', 'camera', 'track_id',
@@ -99,7 +101,7 @@ def track_cameras(model, sources: dict[str, FrameSource], detections: dict[str, 
     """
     if not sources:
         raise ValueError('track_cameras needs at least one camera')
-    local, crops, failures = {}, {}, {}
+    local, crops, failures, notes = {}, {}, {}, {}
     seconds = {'track': 0.0, 'embed': 0.0, 'associate': 0.0}
     for camera, source in sources.items():
         try:
@@ -109,8 +111,15 @@ def track_cameras(model, sources: dict[str, FrameSource], detections: dict[str, 
             if config.cross_camera:
                 start = time.perf_counter()
                 crops[camera] = candidate_crops(model, source, tracklets_from_mot(rows),
-                                                config.candidates)
+                                                config.candidates, drop_empty=True)
                 seconds['embed'] += time.perf_counter() - start
+                kept = [t.track_id for t in crops[camera].tracklets]
+                dropped = sorted(set(rows[:, 1].astype(int)) - set(kept))
+                if dropped:
+                    rows = rows[np.isin(rows[:, 1], kept)]
+                    notes[camera] = (f'{len(dropped)} track(s) left out, no box of at least '
+                                     f'{MIN_CROP} x {MIN_CROP} pixels inside the frames: '
+                                     f'{dropped[:10]}')
             local[camera] = rows
         except (FootageError, ValueError) as err:
             failures[camera] = str(err)
@@ -119,7 +128,7 @@ def track_cameras(model, sources: dict[str, FrameSource], detections: dict[str, 
     single = MultiCameraTracks(local, local, crops, None,
                                {camera: sources[camera].fps for camera in local},
                                {camera: sources[camera].num_frames for camera in local},
-                               failures, seconds)
+                               failures, seconds, notes)
     start = time.perf_counter()
     result = relabel(single, model, config)
     result.seconds = {**seconds, 'associate': time.perf_counter() - start}

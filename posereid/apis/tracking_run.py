@@ -149,6 +149,7 @@ def save_tracking(result: MultiCameraTracks, sources: dict[str, FrameSource], ou
                              'global_ids': sorted(set(rows[:, 1].astype(int).tolist()))}
                     for camera, rows in result.tracks.items()},
         'failures': result.failures,
+        'notes': result.notes,
         'num_global_identities': len({s['global_id'] for s in segments}),
         'identities': segments,
         'seconds': dict(result.seconds),

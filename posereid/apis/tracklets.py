@@ -105,10 +105,11 @@ class CandidateCrops:
 
 
 def candidate_crops(model, source: FrameSource, tracklets: list[Tracklet], candidates: int = 32,
-                    batch_size: int = 32) -> CandidateCrops:
+                    batch_size: int = 32, drop_empty: bool = False) -> CandidateCrops:
     """``candidates`` crops evenly spread over each track, through :func:`extract` (pose on
     the fly). A tracklet none of whose boxes gives a crop of at least ``MIN_CROP`` pixels a
-    side raises, naming it and the footage."""
+    side raises, naming it and the footage; with ``drop_empty`` it is left out instead (the
+    result's ``tracklets`` are those kept), unless no tracklet is left."""
     if candidates < 1:
         raise ValueError(f'candidates must be >= 1; got {candidates}')
     picks = [t.frames[_evenly(len(t.frames), candidates)] for t in tracklets]
@@ -127,7 +128,11 @@ def candidate_crops(model, source: FrameSource, tracklets: list[Tracklet], candi
                 crop_frames.append(number)
     owners, crop_frames = np.asarray(owners, int), np.asarray(crop_frames, int)
     empty = sorted(set(range(len(tracklets))) - set(owners.tolist()))
-    if empty:
+    if empty and drop_empty and len(empty) < len(tracklets):
+        kept = [k for k in range(len(tracklets)) if k not in empty]
+        owners = np.searchsorted(kept, owners)             # renumbered over the kept ones
+        tracklets = [tracklets[k] for k in kept]
+    elif empty:
         raise ValueError(f'{source.path}: track {tracklets[empty[0]].track_id} has no box of '
                          f'at least {MIN_CROP} x {MIN_CROP} pixels inside the frames '
                          f'({len(empty)} such tracks)')
