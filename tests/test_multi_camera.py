@@ -205,6 +205,12 @@ def test_bad_inputs_are_named(camera, fusion, tmp_path):
     with pytest.raises(ValueError, match='no camera could be read'):
         run_tracking(fusion, {'x': tmp_path / 'missing'}, tmp_path / 'old', CHEAP)
     assert not (tmp_path / 'old' / 'summary.json').exists()
+    # a folder that no run wrote is left alone
+    (tmp_path / 'mine' / 'frames').mkdir(parents=True)
+    (tmp_path / 'mine' / 'frames' / 'keep.jpg').write_bytes(b'mine')
+    with pytest.raises(ValueError, match='no camera could be read'):
+        run_tracking(fusion, {'x': tmp_path / 'missing'}, tmp_path / 'mine', CHEAP)
+    assert (tmp_path / 'mine' / 'frames' / 'keep.jpg').read_bytes() == b'mine'
     with pytest.raises(ValueError, match="detections must be one of oracle, degraded, mmdet"):
         run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='oracel')
     with pytest.raises(ValueError, match='evaluation needs ground truth'):

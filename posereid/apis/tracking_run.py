@@ -12,8 +12,8 @@ MOT detection files of your own; or an mmdet detector), tracks the people throug
                                    (detection to association: writing excluded), metrics
 
 A camera that cannot be read or tracked is named in ``summary.json`` (and the return value);
-the others go on. What an earlier run wrote in ``OUT`` is removed first and ``summary.json``
-is written last: a folder without it is an interrupted run. ``evaluate`` scores every camera
+the others go on. What an earlier (finished) run wrote in ``OUT`` is removed first and
+``summary.json`` is written last: a folder without it is an interrupted run. ``evaluate`` scores every camera
 that is a sequence with ``gt/gt.txt`` (its scored rows, :func:`read_mot_truth`); one that
 failed counts as tracked with no box, and the cameras without ground truth are listed.
 """
@@ -159,8 +159,11 @@ def save_tracking(result: MultiCameraTracks, sources: dict[str, FrameSource], ou
 
 
 def _clear_outputs(out_dir: Path) -> None:
-    """Remove what an earlier run wrote in ``out_dir`` (and nothing else), summary first."""
-    (out_dir / 'summary.json').unlink(missing_ok=True)
+    """Remove what an earlier run wrote in ``out_dir``, summary first. Only a folder with a
+    run's ``summary.json`` is cleared: a ``frames/`` of someone else's is never touched."""
+    if not (out_dir / 'summary.json').is_file():
+        return
+    (out_dir / 'summary.json').unlink()
     (out_dir / 'timeline.png').unlink(missing_ok=True)
     for folder in ('tracks', 'frames'):
         shutil.rmtree(out_dir / folder, ignore_errors=True)
