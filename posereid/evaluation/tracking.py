@@ -41,29 +41,33 @@ def _as_rows(rows, name: str) -> np.ndarray:
     return rows
 
 
-def sequence_data(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> dict:
-    """TrackEval's per-sequence input for the cameras of ``truth`` as one sequence (module
-    doc): ids renumbered ``0 ..`` and, per timestep, the ``(G_t, P_t)`` box IoUs."""
-    keys = sorted({(camera, int(frame)) for camera, rows in truth.items() for frame in rows[:, 0]}
-                  | {(camera, int(frame)) for camera, rows in predicted.items()
-                     if camera in truth for frame in rows[:, 0]})
-    gt_codes = {v: k for k, v in enumerate(np.unique(np.concatenate(
-        [rows[:, 1] for rows in truth.values()] + [np.zeros(0)])))}
-    tr_codes = {v: k for k, v in enumerate(np.unique(np.concatenate(
-        [predicted[c][:, 1] for c in truth if c in predicted] + [np.zeros(0)])))}
-    empty = np.zeros((0, 6))
-    gt_ids, tracker_ids, similarity = [], [], []
-    for camera, frame in keys:
-        gt = truth[camera][truth[camera][:, 0] == frame]
-        pred = predicted.get(camera, empty)
-        pred = pred[pred[:, 0] == frame]
-        gt_ids.append(np.array([gt_codes[v] for v in gt[:, 1]], int))
-        tracker_ids.append(np.array([tr_codes[v] for v in pred[:, 1]], int))
-        similarity.append(box_iou(_xyxy(gt), _xyxy(pred)).numpy())
-    return {'num_timesteps': len(keys), 'num_gt_ids': len(gt_codes),
+def timesteps(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> list[tuple]:
+    """Every ``(camera, frame)`` of the cameras of ``truth`` with a true or a predicted box, in
+    order, as ``(camera, true ids (G_t,), predicted ids (P_t,), (G_t, P_t) box IoUs)``."""
+    steps = []
+    for camera, gt_rows in truth.items():
+        pred_rows = predicted.get(camera, np.zeros((0, 6)))
+        for frame in np.union1d(gt_rows[:, 0], pred_rows[:, 0]):
+            gt, pred = gt_rows[gt_rows[:, 0] == frame], pred_rows[pred_rows[:, 0] == frame]
+            steps.append((camera, gt[:, 1], pred[:, 1], box_iou(_xyxy(gt), _xyxy(pred)).numpy()))
+    return steps
+
+
+def sequence_data(steps: list[tuple]) -> dict:
+    """TrackEval's per-sequence input for :func:`timesteps` taken as one sequence (module doc):
+    true and predicted ids renumbered ``0 ..`` over it."""
+    gt_ids, gt_codes = _codes([gt for _, gt, _, _ in steps])
+    tracker_ids, tr_codes = _codes([pred for _, _, pred, _ in steps])
+    return {'num_timesteps': len(steps), 'num_gt_ids': len(gt_codes),
             'num_tracker_ids': len(tr_codes), 'num_gt_dets': int(sum(map(len, gt_ids))),
             'num_tracker_dets': int(sum(map(len, tracker_ids))), 'gt_ids': gt_ids,
-            'tracker_ids': tracker_ids, 'similarity_scores': similarity}
+            'tracker_ids': tracker_ids, 'similarity_scores': [iou for *_, iou in steps]}
+
+
+def _codes(ids: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each timestep's ids as ``0 .. K-1`` codes of the ``K`` distinct ids, and those ids."""
+    distinct = np.unique(np.concatenate(ids + [np.zeros(0)]))
+    return [np.searchsorted(distinct, step).astype(int) for step in ids], distinct
 
 
 def tracking_metrics(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> dict:
@@ -76,13 +80,14 @@ def tracking_metrics(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarr
                  for camera, rows in predicted.items()}
     if not truth:
         raise ValueError('tracking_metrics needs the ground truth of at least one camera')
-    overall = sequence_data(truth, predicted)
+    steps = timesteps(truth, predicted)
+    overall = sequence_data(steps)
     identity = Identity(QUIET).eval_sequence(overall)
     hota = HOTA().eval_sequence(overall)
     clear_metric = CLEAR(QUIET)
     per_camera, clear = {}, {}
     for camera in truth:
-        data = sequence_data({camera: truth[camera]}, predicted)
+        data = sequence_data([step for step in steps if step[0] == camera])
         clear[camera] = clear_metric.eval_sequence(data)
         per_camera[camera] = {'MOTA': float(clear[camera]['MOTA']),
                               'IDF1': float(Identity(QUIET).eval_sequence(data)['IDF1']),
