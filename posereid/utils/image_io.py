@@ -1,10 +1,14 @@
-"""Reading images with errors that name the file: :class:`BadImageError`."""
+"""Reading images with errors that name the file (:class:`BadImageError`), and writing JPEGs."""
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import Iterator
 
+import cv2
 import numpy as np
+
+from .io import atomic_write
 
 
 class BadImageError(ValueError):
@@ -38,3 +42,18 @@ def check_image(path: str, level: str = 'header') -> None:
     with open_image(path) as image:
         if level == 'decode':
             image.load()
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = 95) -> np.ndarray:
+    """The JPEG bytes (a uint8 array) of an ``(H, W, 3)`` uint8 RGB image at ``quality``."""
+    ok, data = cv2.imencode('.jpg', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                            [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError(f'JPEG encoding of a {rgb.shape} {rgb.dtype} image failed')
+    return data
+
+
+def write_jpeg(path: str | os.PathLike, rgb: np.ndarray, quality: int = 95) -> None:
+    """Write an ``(H, W, 3)`` uint8 RGB image as a JPEG at ``quality``, atomically."""
+    with atomic_write(path, 'wb') as f:
+        f.write(encode_jpeg(rgb, quality).tobytes())

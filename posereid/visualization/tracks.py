@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import cv2
 import numpy as np
 
-from posereid.utils.io import atomic_write
+from posereid.utils.image_io import write_jpeg
 
 from .curves import figure_png, pyplot
 from .storyboard import draw_identity_boxes, identity_colour
@@ -27,13 +26,8 @@ def save_tracked_frames(frames: Iterable[tuple[int, np.ndarray]], rows: np.ndarr
     for number, image in frames:
         if (number - 1) % stride:
             continue
-        drawn = draw_identity_boxes(image, rows[rows[:, 0] == number])
-        ok, data = cv2.imencode('.jpg', cv2.cvtColor(drawn, cv2.COLOR_RGB2BGR),
-                                [cv2.IMWRITE_JPEG_QUALITY, 90])
-        if not ok:
-            raise RuntimeError(f'{out_dir}: JPEG encoding of frame {number} failed')
-        with atomic_write(out_dir / f'{number:06d}.jpg', 'wb') as f:
-            f.write(data.tobytes())
+        write_jpeg(out_dir / f'{number:06d}.jpg',
+                   draw_identity_boxes(image, rows[rows[:, 0] == number]), quality=90)
         written += 1
     return written
 

@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from posereid.datasets.mot import write_mot_boxes
+from posereid.utils.image_io import write_jpeg
 from posereid.utils.io import atomic_save_json, atomic_write, read_json
 
 from .camera import Camera, apply_view_effects, camera_background, sample_camera, sample_view
@@ -241,8 +242,7 @@ def _write_camera(config: VideoWorldConfig, out_dir: str, camera_index: int) -> 
     rows, keypoints = [], {}
     for frame in range(1, config.num_frames + 1):
         image, truth = render_frame(config, camera_index, frame)
-        cv2.imwrite(str(root / 'img1' / f'{frame:06d}.jpg'), image[..., ::-1],
-                    [cv2.IMWRITE_JPEG_QUALITY, 95])
+        write_jpeg(root / 'img1' / f'{frame:06d}.jpg', image, quality=95)
         for p in truth:
             x, y, w, h = p['box']
             rows.append((frame, p['pid'], x, y, w, h, 1, 1, p['visibility']))

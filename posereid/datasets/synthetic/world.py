@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from posereid.pose.keypoints import KEYPOINT_NAMES, SKELETON
+from posereid.utils.image_io import encode_jpeg
 from posereid.utils.io import atomic_save_json, atomic_write, read_json
 
 from .camera import Camera, sample_camera, sample_view
@@ -72,12 +73,11 @@ def domain_cameras(seed: int, domain: DomainConfig) -> tuple[Camera, ...]:
 
 def _write_image(path: Path, rgb: np.ndarray, jpeg_quality: int) -> None:
     """Write a JPEG at ``jpeg_quality``; a PNG gets the same JPEG artefacts, stored losslessly."""
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    ok, data = cv2.imencode('.jpg', bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+    data = encode_jpeg(rgb, jpeg_quality)
     if path.suffix == '.png':
         ok, data = cv2.imencode('.png', cv2.imdecode(data, cv2.IMREAD_COLOR))
-    if not ok:
-        raise RuntimeError(f'could not encode {path}')
+        if not ok:
+            raise RuntimeError(f'could not encode {path}')
     with atomic_write(path, 'wb') as f:
         f.write(data.tobytes())
 
