@@ -5,7 +5,7 @@ and the share of each stage, against the per-camera tracker alone in the same ru
                                      [--json OUT.json]
 
 The default video world (4 cameras × 300 frames) with oracle detections, tracked by
-:func:`posereid.apis.tracking_run.run_tracking` twice into temporary folders: with
+:func:`posereid.tracking.run.run_tracking` twice into temporary folders: with
 cross-camera association (pose-quality crops, pair re-scoring) and with per-camera ids only
 (the baseline: no model pass). The model's weights do not change its speed: where the
 checkpoint is missing (a fresh checkout), a freshly initialised model is used, and said so.
@@ -21,8 +21,8 @@ import torch
 from mmengine.registry import DefaultScope
 
 from posereid.apis import init_model
-from posereid.apis.multi_camera import MultiCameraConfig
-from posereid.apis.tracking_run import run_tracking
+from posereid.tracking.pipeline import MultiCameraConfig
+from posereid.tracking.run import run_tracking
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.runner import load_config
 from posereid.engine.tester import resolve_checkpoint

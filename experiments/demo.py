@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posereid.apis import init_model
-from posereid.apis.multi_camera import MultiCameraConfig
-from posereid.apis.tracking_run import run_tracking
+from posereid.tracking.pipeline import MultiCameraConfig
+from posereid.tracking.run import run_tracking
 from posereid.baselines import evaluate_market_folder
 from posereid.datasets.synthetic import (VideoWorldConfig, default_world, generate_video_world,
                                          generate_world)

@@ -5,7 +5,7 @@
                                          [--seeds 0 1 2] [--out work_dirs/track_ablation]
 
 Each seed is its own video world (people, routes, looks). On each, with ground-truth and with
-degraded detections (:data:`posereid.apis.detection.DEGRADED`), ByteTrack tracks every camera
+degraded detections (:data:`posereid.tracking.detections.DEGRADED`), ByteTrack tracks every camera
 and the model embeds each track's candidate crops once; then four variants give the global
 identities (:data:`VARIANTS`). Global IDF1 / IDP / IDR / HOTA, MOTA over all cameras and
 cross-camera tracklet-retrieval mAP are averaged over seeds (mean ± sample std) into
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from posereid.apis import init_model
-from posereid.apis.detection import DEGRADED, sequence_detections
-from posereid.apis.multi_camera import MultiCameraConfig, evaluate_tracks, relabel, track_cameras
+from posereid.tracking.detections import DEGRADED, sequence_detections
+from posereid.tracking.pipeline import MultiCameraConfig, evaluate_tracks, relabel, track_cameras
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world

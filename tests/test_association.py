@@ -10,9 +10,9 @@ from scipy.spatial.distance import squareform
 from test_tracklets import VIDEO, camera, fusion  # noqa: F401  (fixtures)
 from test_train_fixtures import world  # noqa: F401  (a fixture)
 
-from posereid.apis.association import (associate, cannot_link, constrained_average_linkage,
+from posereid.tracking.association import (associate, cannot_link, constrained_average_linkage,
                                        pair_probabilities, time_spans)
-from posereid.apis.tracklets import TrackletEmbeddings, tracklet_embeddings, tracklets_from_mot
+from posereid.tracking.tracklets import TrackletEmbeddings, tracklet_embeddings, tracklets_from_mot
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
 

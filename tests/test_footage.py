@@ -6,7 +6,7 @@ import pytest
 
 from posereid.datasets.frames import FootageError, open_frames
 from posereid.datasets.mot import read_mot_boxes, write_mot_boxes
-from posereid.datasets.oracle_detections import oracle_detections
+from posereid.tracking.detections import oracle_detections
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 
 TINY = VideoWorldConfig(num_cameras=2, num_people=4, duration_s=6, fps=2, frame_height=64,

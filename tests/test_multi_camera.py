@@ -11,14 +11,14 @@ import pytest
 from test_tracklets import VIDEO, fusion  # noqa: F401  (a fixture)
 from test_train_fixtures import world  # noqa: F401  (a fixture)
 
-from posereid.apis.detection import DEGRADED, sequence_detections
-from posereid.apis.multi_camera import MultiCameraConfig, relabel, track_cameras
-from posereid.apis.single_camera import TrackerConfig, track_detections
-from posereid.apis.tracking_run import camera_names, run_tracking
+from posereid.tracking.detections import DEGRADED, sequence_detections
+from posereid.tracking.pipeline import MultiCameraConfig, relabel, track_cameras
+from posereid.tracking.single_camera import TrackerConfig, track_detections
+from posereid.tracking.run import camera_names, run_tracking
 from posereid.datasets.frames import FootageError, open_frames
 from posereid.datasets.mot import read_mot_boxes, read_mot_truth, write_mot_boxes
 from posereid.datasets.synthetic import generate_video_world
-from posereid.evaluation.tracking import track_identities, tracking_metrics, tracklet_retrieval
+from posereid.tracking.metrics import track_identities, tracking_metrics, tracklet_retrieval
 from posereid.utils.io import read_json
 from posereid.visualization.storyboard import identity_colour
 

@@ -18,7 +18,7 @@ from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, save_untrained_checkpoint, tiny_options, world)
 
 from posereid.apis import init_model
-from posereid.apis.detection import MMDetPersonDetector
+from posereid.tracking.detections import MMDetPersonDetector
 from posereid.datasets.frames import open_frames
 from posereid.engine import load_config
 

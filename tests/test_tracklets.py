@@ -8,7 +8,7 @@ from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
 from posereid.apis import extract, init_model
-from posereid.apis.tracklets import (Tracklet, select_frames, tracklet_embeddings,
+from posereid.tracking.tracklets import (Tracklet, select_frames, tracklet_embeddings,
                                      tracklets_from_mot)
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes

@@ -21,9 +21,9 @@ import sys
 from pathlib import Path
 
 from posereid.apis import init_model
-from posereid.apis.detection import MMDetPersonDetector
-from posereid.apis.multi_camera import MultiCameraConfig
-from posereid.apis.tracking_run import camera_names, run_tracking
+from posereid.tracking.detections import MMDetPersonDetector
+from posereid.tracking.pipeline import MultiCameraConfig
+from posereid.tracking.run import camera_names, run_tracking
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
 from posereid.engine.runner import DEVICES, select_device

@@ -1,10 +1,10 @@
 """Multi-camera tracking: people followed through several cameras under one global identity.
 
 For each camera, its detections (``frame, -1, x, y, w, h, conf``) are linked into tracks by
-ByteTrack (:mod:`~posereid.apis.single_camera`); each track's candidate crops go through the
-re-id model with pose on the fly (:func:`~posereid.apis.tracklets.candidate_crops`). Then all
+ByteTrack (:mod:`~posereid.tracking.single_camera`); each track's candidate crops go through the
+re-id model with pose on the fly (:func:`~posereid.tracking.tracklets.candidate_crops`). Then all
 cameras' tracklets are embedded from their best-posed crops and clustered into global
-identities (:mod:`~posereid.apis.association`). Without cross-camera association every track
+identities (:mod:`~posereid.tracking.association`). Without cross-camera association every track
 is its own identity: the per-camera baseline.
 
 A camera whose footage cannot be read, that has no detections or no track long enough, is
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posereid.datasets.frames import FootageError, FrameSource
-from posereid.evaluation.tracking import track_identities, tracking_metrics, tracklet_retrieval
+from .metrics import track_identities, tracking_metrics, tracklet_retrieval
 
 from .association import Association, associate
-from .inference import MIN_CROP
+from posereid.apis.inference import MIN_CROP
 from .single_camera import TrackerConfig, track_detections
 from .tracklets import (SELECTIONS, CandidateCrops, candidate_crops, embed_tracklets,
                          tracklets_from_mot)
@@ -35,7 +35,7 @@ class MultiCameraConfig:
     ``rescore``: the pair head re-scores each tracklet's ``shortlist``; ``select``: ``'pose'``
     or ``'uniform'`` crops, ``frames_per_tracklet`` of ``candidates``; ``threshold``,
     ``min_transit_s``, ``pair_weight``, ``crops_per_side``: see
-    :func:`~posereid.apis.association.associate`."""
+    :func:`~posereid.tracking.association.associate`."""
 
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     cross_camera: bool = True
@@ -183,7 +183,7 @@ def relabel(result: MultiCameraTracks, model, config: MultiCameraConfig) -> Mult
 
 def evaluate_tracks(result: MultiCameraTracks, truth: dict[str, np.ndarray],
                     config: MultiCameraConfig = MultiCameraConfig()) -> dict:
-    """:func:`~posereid.evaluation.tracking.tracking_metrics` of ``result`` against ``truth``
+    """:func:`~posereid.tracking.metrics.tracking_metrics` of ``result`` against ``truth``
     (camera → ground-truth MOT rows with global ids), and, with candidate crops, cross-camera
     tracklet retrieval of the tracklets embedded as ``config`` says."""
     metrics = tracking_metrics(truth, result.tracks)

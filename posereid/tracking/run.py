@@ -3,7 +3,7 @@
 :func:`run_tracking` opens each camera (a video file, a MOTChallenge sequence or a frame
 folder), gets its detections (oracle boxes from the sequence's ground truth, degraded or not;
 MOT detection files of your own; or an mmdet detector), tracks the people through all cameras
-(:func:`~posereid.apis.multi_camera.track_cameras`) and writes, each file atomically::
+(:func:`~posereid.tracking.pipeline.track_cameras`) and writes, each file atomically::
 
     OUT/tracks/<camera>.txt        MOT rows frame,global_id,x,y,w,h,conf,-1,-1,-1
     OUT/frames/<camera>/*.jpg      every frame_stride-th frame, boxes coloured by global id
@@ -30,10 +30,10 @@ import numpy as np
 from posereid.datasets.frames import FootageError, FrameSource, open_frames
 from posereid.datasets.mot import read_mot_boxes, read_mot_truth, write_mot_boxes
 from posereid.utils.io import atomic_save_json, atomic_write
-from posereid.visualization.tracks import draw_timeline, save_tracked_frames
+from .pictures import draw_timeline, save_tracked_frames
 
-from .detection import DEGRADED, MMDetPersonDetector, sequence_detections
-from .multi_camera import MultiCameraConfig, MultiCameraTracks, evaluate_tracks, track_cameras
+from .detections import DEGRADED, MMDetPersonDetector, sequence_detections
+from .pipeline import MultiCameraConfig, MultiCameraTracks, evaluate_tracks, track_cameras
 
 DETECTION_MODES = ('oracle', 'degraded', 'mmdet')
 
@@ -76,7 +76,7 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
                  frame_stride: int = 1, fps: float | None = None, seed: int = 0) -> dict:
     """Track the people of ``videos`` (camera name → footage) and write the outputs (module
     doc); return the summary. ``detections``: ``'oracle'``, ``'degraded'`` (the ground truth
-    degraded as :data:`~posereid.apis.detection.DEGRADED`, with ``seed``), ``'mmdet'`` (then
+    degraded as :data:`~posereid.tracking.detections.DEGRADED`, with ``seed``), ``'mmdet'`` (then
     ``detector``) or a folder of ``<camera>.txt`` MOT files; ``frame_stride=0`` writes no
     frames; ``fps`` is the frame rate of frame folders without ``seqinfo.ini``."""
     if detections not in DETECTION_MODES and not Path(detections).is_dir():

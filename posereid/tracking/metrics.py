@@ -22,7 +22,7 @@ import torch
 from torchvision.ops import box_convert, box_iou
 from trackeval.metrics import CLEAR, HOTA, Identity
 
-from .rank import rank_summary
+from posereid.evaluation.rank import rank_summary
 
 QUIET = {'PRINT_CONFIG': False}
 

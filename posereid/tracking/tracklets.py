@@ -3,7 +3,7 @@
 A tracklet is one identity's boxes in one camera (a single-camera tracker's track, or the
 ground truth's). Its embedding is the mean of the L2-normalised embeddings of its
 ``frames_per_tracklet`` best crops, normalised again; the pair features of those crops are
-kept for the pair head (:mod:`posereid.apis.association`). ``select='pose'`` takes the crops whose
+kept for the pair head (:mod:`posereid.tracking.association`). ``select='pose'`` takes the crops whose
 keypoints the pose network is most sure of (mean keypoint score: a whole, unoccluded,
 well-framed person), ``'uniform'`` crops evenly spread over the track. Models without pose
 have no scores: they always select uniformly.
@@ -17,7 +17,7 @@ import torch
 
 from posereid.datasets.frames import FrameSource
 
-from .inference import MIN_CROP, ImageFeatures, extract
+from posereid.apis.inference import MIN_CROP, ImageFeatures, extract
 
 SELECTIONS = ('pose', 'uniform')
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from posereid.utils.image_io import write_jpeg
 
-from .curves import figure_png, pyplot
-from .storyboard import draw_identity_boxes, identity_colour
+from posereid.visualization.curves import figure_png, pyplot
+from posereid.visualization.storyboard import draw_identity_boxes, identity_colour
 
 
 def save_tracked_frames(frames: Iterable[tuple[int, np.ndarray]], rows: np.ndarray,
