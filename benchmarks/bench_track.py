@@ -21,16 +21,15 @@ import torch
 from mmengine.registry import DefaultScope
 
 from posereid.apis import init_model
-from posereid.tracking.pipeline import MultiCameraConfig
-from posereid.tracking.run import run_tracking
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.runner import load_config
 from posereid.engine.tester import resolve_checkpoint
 from posereid.registry import MODELS
+from posereid.tracking import MultiCameraConfig, run_tracking
 from posereid.utils.io import atomic_save_json
 from posereid.utils.paths import data_root
 
-STAGES = ('detect', 'track', 'embed', 'associate', 'write')
+STAGES = ('decode', 'detect', 'track', 'embed', 'associate', 'write')
 
 
 def model_for(config: str, checkpoint: str, scratch: Path):

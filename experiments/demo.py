@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from posereid.apis import init_model
-from posereid.tracking.pipeline import MultiCameraConfig
-from posereid.tracking.run import run_tracking
+from posereid.tracking import MultiCameraConfig, run_tracking
 from posereid.baselines import evaluate_market_folder
 from posereid.datasets.synthetic import (VideoWorldConfig, default_world, generate_video_world,
                                          generate_world)

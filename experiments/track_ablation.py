@@ -20,12 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from posereid.apis import init_model
-from posereid.tracking.detections import DEGRADED, sequence_detections
-from posereid.tracking.pipeline import MultiCameraConfig, evaluate_tracks, relabel, track_cameras
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.cli import exit_on_user_error
+from posereid.tracking import MultiCameraConfig, evaluate_tracks, relabel, track_cameras
+from posereid.tracking.detections import DEGRADED, GroundTruthBoxes
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.utils.paths import data_root
 
@@ -48,13 +48,12 @@ def evaluate_world(model, world_dir: Path, cameras: list[str], seed: int) -> dic
     truth = {camera: read_mot_boxes(world_dir / camera / 'gt' / 'gt.txt') for camera in cameras}
     out = {}
     for name, degrade in DETECTIONS.items():
-        detections = {camera: sequence_detections(world_dir / camera, degrade, seed)
-                      for camera in cameras}
         start = time.perf_counter()
-        tracked = track_cameras(model, sources, detections, VARIANTS['+ pose-quality frames'])
+        tracked = track_cameras(model, sources, GroundTruthBoxes(degrade, seed),
+                                VARIANTS['+ pose-quality frames'])
         out[name] = {}
         for variant, config in VARIANTS.items():
-            metrics = evaluate_tracks(relabel(tracked, model, config), truth, config)
+            metrics = evaluate_tracks(relabel(tracked, model, config), truth)
             retrieval = metrics.pop('tracklet_retrieval', {})
             # per-camera ids rank nothing across cameras
             metrics['retrieval_mAP'] = retrieval.get('mAP') if config.cross_camera else None

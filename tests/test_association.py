@@ -12,7 +12,8 @@ from test_train_fixtures import world  # noqa: F401  (a fixture)
 
 from posereid.tracking.association import (associate, cannot_link, constrained_average_linkage,
                                        pair_probabilities, time_spans)
-from posereid.tracking.tracklets import TrackletEmbeddings, tracklet_embeddings, tracklets_from_mot
+from posereid.tracking.tracklets import (TrackletEmbeddings, tracklet_embeddings,
+                                         tracklets_from_boxes)
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
 
@@ -60,7 +61,7 @@ def _oracle(camera_dir, pids_dim=32, noise=0.05, seed=0):
     """TrackletEmbeddings of a camera's ground-truth tracks with embeddings that reveal the
     identity (one direction per person, a little noise)."""
     rng = np.random.default_rng(seed)
-    tracklets = tracklets_from_mot(read_mot_boxes(camera_dir / 'gt' / 'gt.txt'))
+    tracklets = tracklets_from_boxes(read_mot_boxes(camera_dir / 'gt' / 'gt.txt'))
     embeddings = np.eye(pids_dim)[[t.track_id for t in tracklets]] + noise * rng.normal(
         size=(len(tracklets), pids_dim))
     embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
@@ -82,7 +83,7 @@ def test_identity_revealing_embeddings_give_the_true_global_ids(camera):
 def test_pair_rescoring_touches_the_shortlist_only(camera, fusion):
     groups = {}
     for name in ('c1', 'c2'):
-        tracks = tracklets_from_mot(read_mot_boxes(camera.parent / name / 'gt' / 'gt.txt'))
+        tracks = tracklets_from_boxes(read_mot_boxes(camera.parent / name / 'gt' / 'gt.txt'))
         groups[name] = tracklet_embeddings(fusion, open_frames(camera.parent / name), tracks,
                                            frames_per_tracklet=3, candidates=6)
     plain = associate(groups)

@@ -1,13 +1,15 @@
 """Tracking inputs: frames from video files, MOTChallenge sequences and frame folders, with
-named errors; oracle detections from the ground truth, degraded as asked; MOT box files."""
+named errors; oracle detections from the ground truth, degraded as asked; MOT box files and
+the typed boxes they hold."""
 import cv2
 import numpy as np
 import pytest
 
 from posereid.datasets.frames import FootageError, open_frames
-from posereid.datasets.mot import read_mot_boxes, write_mot_boxes
-from posereid.tracking.detections import oracle_detections
+from posereid.datasets.boxes import Boxes
+from posereid.datasets.mot import read_mot_boxes, read_mot_truth, write_mot_boxes
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
+from posereid.tracking.detections import oracle_detections
 
 TINY = VideoWorldConfig(num_cameras=2, num_people=4, duration_s=6, fps=2, frame_height=64,
                         frame_width=96, visits=(1, 2), crossing_s=(2, 3), transit_s=(0, 1))
@@ -58,23 +60,21 @@ def test_bad_footage_is_named(tmp_path, make, message):
     assert path.name in str(error.value)
 
 
-def _truth():
+def _truth() -> Boxes:
     rng = np.random.default_rng(0)
-    frames = np.repeat(np.arange(1, 101), 3)
-    boxes = np.column_stack([rng.uniform(0, 200, 300), rng.uniform(0, 100, 300),
-                             np.full(300, 30.0), np.full(300, 70.0)])
-    visibility = np.tile([1.0, 0.8, 0.1], 100)
-    return np.column_stack([frames, np.tile([1, 2, 3], 100), boxes, np.ones((300, 2)),
-                            visibility])
+    xywh = np.column_stack([rng.uniform(0, 200, 300), rng.uniform(0, 100, 300),
+                            np.full(300, 30.0), np.full(300, 70.0)])
+    return Boxes.create(np.repeat(np.arange(1, 101), 3), xywh, ids=np.tile([1, 2, 3], 100),
+                        visibility=np.tile([1.0, 0.8, 0.1], 100))
 
 
 def test_undegraded_oracle_detections_are_the_ground_truth():
     truth = _truth()
     detections = oracle_detections(truth, (180, 320), 100)
-    np.testing.assert_array_equal(detections[:, [0]], truth[:, [0]])
-    np.testing.assert_allclose(detections[:, 2:6], np.column_stack([
-        truth[:, 2:4], np.minimum(truth[:, 2:4] + truth[:, 4:6], (320, 180)) - truth[:, 2:4]]))
-    assert (detections[:, 1] == -1).all() and (detections[:, 6] == 1).all()
+    np.testing.assert_array_equal(detections.frame, truth.frame)
+    np.testing.assert_allclose(detections.xywh, np.column_stack([
+        truth.xywh[:, :2], np.minimum(truth.xyxy[:, 2:], (320, 180)) - truth.xywh[:, :2]]))
+    assert (detections.ids == -1).all() and (detections.confidence == 1).all()
 
 
 def test_degraded_detections_miss_jitter_and_invent_boxes():
@@ -84,21 +84,44 @@ def test_degraded_detections_miss_jitter_and_invent_boxes():
     missed = oracle_detections(truth, (180, 320), 100, miss_rate=0.3, seed=1)
     assert 0.6 < len(missed) / len(truth) < 0.8
     jittered = oracle_detections(truth, (180, 320), 100, jitter=0.05, seed=2)
-    shift = np.abs(jittered[:, 2:4] - truth[:, 2:4])
-    assert 0.5 < shift.mean() < 4 and (jittered[:, 6] < 1).all()
+    shift = np.abs(jittered.xywh[:, :2] - truth.xywh[:, :2])
+    assert 0.5 < shift.mean() < 4 and (jittered.confidence < 1).all()
     noisy = oracle_detections(truth, (180, 320), 100, false_positives=2.0, seed=3)
     assert 100 < len(noisy) - len(truth) < 300              # about 2 a frame over 100 frames
     for d in (missed, jittered, noisy):
-        assert (d[:, 2] >= 0).all() and (d[:, 2] + d[:, 4] <= 320 + 1e-9).all()
-        assert (np.diff(d[:, 0]) >= 0).all()
+        assert (d.xywh[:, 0] >= 0).all() and (d.xyxy[:, 2] <= 320 + 1e-9).all()
+        assert (np.diff(d.frame) >= 0).all()
     with pytest.raises(ValueError, match=r'miss_rate must be in \[0, 1\]'):
         oracle_detections(truth, (180, 320), 100, miss_rate=1.5)
 
 
 def test_mot_boxes_round_trip(tmp_path):
     truth = _truth()
-    path = tmp_path / 'det.txt'
-    write_mot_boxes(truth, path)
-    np.testing.assert_allclose(read_mot_boxes(path), truth, atol=5e-3)
-    with pytest.raises(ValueError, match=r'\(N, >= 7\)'):
-        write_mot_boxes(truth[:, :5], path)
+    for as_truth in (False, True):
+        path = tmp_path / f'boxes_{as_truth}.txt'
+        write_mot_boxes(truth, path, truth=as_truth)
+        back = read_mot_boxes(path)
+        np.testing.assert_array_equal(back.frame, truth.frame)
+        np.testing.assert_array_equal(back.ids, truth.ids)
+        np.testing.assert_allclose(back.xywh, truth.xywh, atol=5e-3)
+        if as_truth:                # the scored pedestrians, with their visibility
+            np.testing.assert_allclose(back.visibility, truth.visibility, atol=5e-4)
+            np.testing.assert_array_equal(read_mot_truth(path).ids, truth.ids)
+    with pytest.raises(TypeError, match='write_mot_boxes writes Boxes'):
+        write_mot_boxes(np.ones((3, 7)), path)
+    with pytest.raises(ValueError, match=r'xywh of shape \(N, 4\)'):
+        Boxes.create([1, 2], np.ones((2, 3)))
+
+
+def test_boxes_select_sort_and_clip():
+    boxes = Boxes.create([3, 1, 2, 1], [[0, 0, 10, 10], [5, 5, 10, 10], [-5, 0, 10, 10],
+                                        [95, 0, 10, 10]], ids=[7, 8, 7, 9])
+    assert boxes.by_frame().frame.tolist() == [1, 1, 2, 3]
+    assert boxes.by_frame().ids.tolist() == [8, 9, 7, 7]        # stable within a frame
+    assert boxes.on_frame(1).ids.tolist() == [8, 9]
+    assert boxes.of_id(7).frame.tolist() == [2, 3]
+    np.testing.assert_array_equal(boxes.xyxy[1], [5, 5, 15, 15])
+    clipped = boxes.clipped(height=50, width=100)
+    np.testing.assert_array_equal(clipped.xywh[2:], [[0, 0, 5, 10], [95, 0, 5, 10]])
+    assert len(Boxes.concatenate([boxes, boxes[boxes.ids == 7]])) == 6
+    assert len(Boxes.empty()) == 0 and boxes.unique_ids().tolist() == [7, 8, 9]

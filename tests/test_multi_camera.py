@@ -11,14 +11,15 @@ import pytest
 from test_tracklets import VIDEO, fusion  # noqa: F401  (a fixture)
 from test_train_fixtures import world  # noqa: F401  (a fixture)
 
-from posereid.tracking.detections import DEGRADED, sequence_detections
-from posereid.tracking.pipeline import MultiCameraConfig, relabel, track_cameras
-from posereid.tracking.single_camera import TrackerConfig, track_detections
-from posereid.tracking.run import camera_names, run_tracking
+from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import FootageError, open_frames
 from posereid.datasets.mot import read_mot_boxes, read_mot_truth, write_mot_boxes
 from posereid.datasets.synthetic import generate_video_world
+from posereid.tracking import MultiCameraConfig, camera_names, relabel, run_tracking, track_cameras
+from posereid.tracking.detections import (DEGRADED, GroundTruthBoxes, MotFileBoxes,
+                                          detection_source)
 from posereid.tracking.metrics import track_identities, tracking_metrics, tracklet_retrieval
+from posereid.tracking.single_camera import TrackerConfig, track_detections
 from posereid.utils.io import read_json
 from posereid.visualization.storyboard import identity_colour
 
@@ -38,29 +39,33 @@ def _truth(camera_dir):
     return read_mot_boxes(camera_dir / 'gt' / 'gt.txt')
 
 
+def _oracle(camera_dir):
+    source = open_frames(camera_dir)
+    detect = GroundTruthBoxes().for_camera(camera_dir.name, source)
+    return Boxes.concatenate(detect(f, None) for f in range(1, source.num_frames + 1))
+
+
 def test_bytetrack_follows_each_person_of_the_oracle_boxes(camera):
     truth = _truth(camera)
     source = open_frames(camera)
-    rows = track_detections(sequence_detections(camera), source.fps, source.num_frames)
-    owner = track_identities(rows, truth)
+    tracks = track_detections(_oracle(camera), source.fps, source.num_frames)
+    owner = track_identities(tracks, truth)
     assert -1 not in owner.values()
     # each track is one person: its boxes are that person's true boxes
     for track, pid in owner.items():
-        mine = rows[rows[:, 1] == track]
-        theirs = truth[truth[:, 1] == pid]
-        matched = [np.abs(theirs[theirs[:, 0] == f, 2:6] - box).max() < 1e-6
-                   for f, box in zip(mine[:, 0], mine[:, 2:6]) if (theirs[:, 0] == f).any()]
+        mine, theirs = tracks.of_id(track), truth.of_id(pid)
+        matched = [np.abs(theirs.on_frame(f).xywh - box).max() < 1e-6
+                   for f, box in zip(mine.frame, mine.xywh) if (theirs.frame == f).any()]
         assert np.mean(matched) >= 0.9
     # and most true boxes are tracked
-    assert len(rows) >= 0.8 * len(truth)
-    assert len(track_detections(np.zeros((0, 7)), source.fps, source.num_frames)) == 0
+    assert len(tracks) >= 0.8 * len(truth)
+    assert len(track_detections(Boxes.empty(), source.fps, source.num_frames)) == 0
     with pytest.raises(ValueError, match='footage has frames 1 .. 30'):
-        track_detections(np.array([[31, -1, 0, 0, 10, 20, 1]]), 3, 30)
-    with pytest.raises(ValueError, match=r'must be \(M, >= 7\)'):
-        track_detections(np.ones((2, 6)), 3, 30)
+        track_detections(Boxes.create([31], [[0, 0, 10, 20]]), 3, 30)
     short = TrackerConfig(min_track_frames=10 ** 6)
-    assert len(track_detections(sequence_detections(camera), source.fps, source.num_frames,
-                                short)) == 0
+    assert len(track_detections(_oracle(camera), source.fps, source.num_frames, short)) == 0
+    with pytest.raises(ValueError, match='min_track_frames >= 1'):
+        TrackerConfig(min_track_frames=0)
 
 
 def test_perfect_tracks_score_one_and_per_camera_ids_lose_the_other_cameras(camera):
@@ -69,14 +74,13 @@ def test_perfect_tracks_score_one_and_per_camera_ids_lose_the_other_cameras(came
     for key in ('IDF1', 'IDP', 'IDR', 'HOTA', 'MOTA'):
         assert perfect[key] == pytest.approx(1.0)
     # per-camera ids: the same person gets a new id in each camera
-    per_camera = {name: rows.copy() for name, rows in truth.items()}
-    per_camera['c2'][:, 1] += 1000
+    per_camera = dict(truth, c2=truth['c2'].with_ids(truth['c2'].ids + 1000))
     metrics = tracking_metrics(truth, per_camera)
     # definition: each person's best one-to-one match is its camera with the most boxes
     counts = {}
-    for name, rows in truth.items():
-        for pid in np.unique(rows[:, 1]):
-            counts.setdefault(pid, []).append(int((rows[:, 1] == pid).sum()))
+    for name, boxes in truth.items():
+        for pid in boxes.unique_ids():
+            counts.setdefault(pid, []).append(int((boxes.ids == pid).sum()))
     expected = sum(max(c) for c in counts.values()) / sum(map(len, truth.values()))
     assert any(len(c) == 2 for c in counts.values())
     assert metrics['IDF1'] == pytest.approx(expected)
@@ -91,11 +95,11 @@ def test_perfect_tracks_score_one_and_per_camera_ids_lose_the_other_cameras(came
 
 
 def test_track_identities_and_tracklet_retrieval():
-    truth = np.array([[1, 7, 0, 0, 10, 20], [2, 7, 1, 0, 10, 20], [1, 9, 50, 0, 10, 20]], float)
-    tracks = truth.copy()
-    tracks[:, 1] = [3, 3, 4]
-    extra = np.array([[1, 5, 200, 200, 10, 20]], float)
-    assert track_identities(np.concatenate([tracks, extra]), truth) == {3: 7, 4: 9, 5: -1}
+    truth = Boxes.create([1, 2, 1], [[0, 0, 10, 20], [1, 0, 10, 20], [50, 0, 10, 20]],
+                         ids=[7, 7, 9])
+    tracks = Boxes.concatenate([truth.with_ids([3, 3, 4]),
+                                Boxes.create([1], [[200, 200, 10, 20]], ids=[5])])
+    assert track_identities(tracks, truth) == {3: 7, 4: 9, 5: -1}
     ids = np.array([0, 1, 2, 0, 1, 2, -1])
     cameras = np.array(['a', 'a', 'a', 'b', 'b', 'b', 'b'])
     revealing = np.eye(4)[ids + 1]
@@ -113,18 +117,25 @@ def test_track_identities_and_tracklet_retrieval():
 def test_the_pipeline_gives_consistent_global_ids(camera, fusion):
     names = ('c1', 'c2')
     sources = {name: open_frames(camera.parent / name) for name in names}
-    detections = {name: sequence_detections(camera.parent / name) for name in names}
-    result = track_cameras(fusion, sources, detections, CHEAP)
+    seen = []
+    result = track_cameras(fusion, sources, GroundTruthBoxes(), CHEAP,
+                           on_frame=lambda c, n, image: seen.append((c, n)))
+    # the footage is read once: every frame of every camera, in order
+    assert seen == [(c, n) for c in names for n in range(1, TRACKED.num_frames + 1)]
     assert set(result.tracks) == set(names) and not result.failures
+    assert set(result.seconds) == {'decode', 'detect', 'track', 'embed', 'associate'}
     for name in names:
-        np.testing.assert_array_equal(result.tracks[name][:, [0, 2, 3, 4, 5]],
-                                      result.local[name][:, [0, 2, 3, 4, 5]])
+        np.testing.assert_array_equal(result.tracks[name].frame, result.local[name].frame)
+        np.testing.assert_array_equal(result.tracks[name].xywh, result.local[name].xywh)
         # one track, one global id
-        for track in np.unique(result.local[name][:, 1]):
-            assert len(np.unique(result.tracks[name][result.local[name][:, 1] == track, 1])) == 1
+        for track in result.local[name].unique_ids():
+            assert len(np.unique(result.tracks[name].ids[result.local[name].ids == track])) == 1
+        # the association keeps the embeddings of the tracklets it clustered
+        kept = result.association.tracklets[name]
+        assert [t.track_id for t in kept.tracklets] == result.local[name].unique_ids().tolist()
     # per-camera ids: as many identities as tracks, none shared between cameras
     alone = relabel(result, fusion, MultiCameraConfig(cross_camera=False))
-    num_tracks = sum(len(np.unique(r[:, 1])) for r in result.local.values())
+    num_tracks = sum(len(r.unique_ids()) for r in result.local.values())
     assert len({s['global_id'] for s in alone.segments()}) == num_tracks
     with pytest.raises(ValueError, match='needs each camera.s candidate crops'):
         relabel(dataclasses.replace(result, crops={}), fusion, CHEAP)
@@ -143,37 +154,39 @@ def test_the_pipeline_gives_consistent_global_ids(camera, fusion):
 def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusion, tmp_path):
     root = camera.parent
     empty = tmp_path / 'detections'
-    write_mot_boxes(np.zeros((0, 7)), empty / 'c2.txt')
+    write_mot_boxes(Boxes.empty(), empty / 'c2.txt')
     # c1: degraded boxes, and a track outside the frames (no crop to embed)
-    outside = np.array([[f, -1, 2000, 10, 20, 40, 0.9] for f in range(1, 11)], float)
-    write_mot_boxes(np.concatenate([sequence_detections(root / 'c1', DEGRADED, seed=1),
-                                    outside]), empty / 'c1.txt')
+    outside = Boxes.create(np.arange(1, 11), np.tile([2000, 10, 20, 40], (10, 1)),
+                           np.full(10, 0.9))
+    degraded = GroundTruthBoxes(DEGRADED, seed=1).read('c1', open_frames(root / 'c1'))
+    write_mot_boxes(Boxes.concatenate([degraded, outside]), empty / 'c1.txt')
     videos = camera_names([f'c1={root / "c1"}', f'c2={root / "c2"}',
                            f'lost={tmp_path / "nowhere.mp4"}'])
     out = tmp_path / 'out'
-    summary = run_tracking(fusion, videos, out, CHEAP, detections=str(empty), evaluate=True,
-                           frame_stride=5)
+    summary = run_tracking(fusion, videos, out, CHEAP, detections=detection_source(str(empty)),
+                           evaluate=True, frame_stride=5)
     assert set(summary['failures']) == {'c2', 'lost'}
     assert 'no detections' in summary['failures']['c2']
     assert 'nowhere.mp4' in summary['failures']['lost']
     assert read_json(out / 'summary.json') == summary
-    rows = read_mot_boxes(out / 'tracks' / 'c1.txt')
-    assert sorted(set(rows[:, 1].astype(int))) == summary['cameras']['c1']['global_ids']
-    assert '1 track(s) left out' in summary['notes']['c1'] and (rows[:, 2] < 2000).all()
+    tracks = read_mot_boxes(out / 'tracks' / 'c1.txt')
+    assert tracks.unique_ids().tolist() == summary['cameras']['c1']['global_ids']
+    assert '1 track(s) left out' in summary['notes']['c1'] and (tracks.xywh[:, 0] < 2000).all()
     assert not (out / 'tracks' / 'c2.txt').exists()
     frames = sorted((out / 'frames' / 'c1').iterdir())
     assert [f.name for f in frames] == [f'{n:06d}.jpg' for n in range(1, TRACKED.num_frames + 1, 5)]
     assert (out / 'timeline.png').stat().st_size > 1000
-    assert not list(out.rglob('*.tmp'))
+    assert not list(out.rglob('*.tmp')) and not (out / '.frames-to-draw').exists()
     metrics = summary['metrics']
     assert 0 < metrics['per_camera']['c1']['MOTA'] <= 1
     assert metrics['per_camera']['c2']['num_tracked_boxes'] == 0
     assert metrics['cameras_without_ground_truth'] == []
     # a tracked box is drawn in its global identity's colour
-    number = next(n for n in range(1, TRACKED.num_frames + 1, 5) if (rows[:, 0] == n).any())
+    number = next(n for n in range(1, TRACKED.num_frames + 1, 5) if (tracks.frame == n).any())
     image = cv2.cvtColor(cv2.imread(str(out / 'frames' / 'c1' / f'{number:06d}.jpg')),
                          cv2.COLOR_BGR2RGB).astype(int)
-    _, gid, x, y, w, h = rows[rows[:, 0] == number][0, :6].astype(int)
+    drawn = tracks.on_frame(number)[0]
+    gid, (x, y, w, h) = int(drawn.ids[0]), drawn.xywh[0].astype(int)
     edge = image[y + h // 2, max(x, 0)]
     assert np.abs(edge - identity_colour(gid)).max() < 60
     # a second run into the same folder leaves nothing of the first behind
@@ -211,18 +224,27 @@ def test_bad_inputs_are_named(camera, fusion, tmp_path):
     with pytest.raises(ValueError, match='no camera could be read'):
         run_tracking(fusion, {'x': tmp_path / 'missing'}, tmp_path / 'mine', CHEAP)
     assert (tmp_path / 'mine' / 'frames' / 'keep.jpg').read_bytes() == b'mine'
-    with pytest.raises(ValueError, match="detections must be one of oracle, degraded, mmdet"):
-        run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='oracel')
+    with pytest.raises(ValueError, match="detections must be one of oracle, degraded, det, mmdet"):
+        detection_source('oracel')
     with pytest.raises(ValueError, match='evaluation needs ground truth'):
         run_tracking(fusion, {'x': tmp_path / 'missing.mp4'}, tmp_path / 'out', CHEAP,
                      evaluate=True)
-    with pytest.raises(ValueError, match='needs a detector'):
-        run_tracking(fusion, {'c1': camera}, tmp_path / 'out', CHEAP, detections='mmdet')
+    with pytest.raises(ValueError, match="'mmdet' need a detector config"):
+        detection_source('mmdet')
+    with pytest.raises(ValueError, match='pair_weight must be in'):
+        MultiCameraConfig(pair_weight=2)
+    # detections beyond the footage's frames, and a sequence without det/det.txt
+    late = tmp_path / 'late'
+    write_mot_boxes(Boxes.create([999], [[0, 0, 20, 40]]), late / 'c1.txt')
+    with pytest.raises(ValueError, match='camera c1: detections fall on frames 999 .. 999'):
+        MotFileBoxes(late).for_camera('c1', open_frames(camera))
+    with pytest.raises(FootageError, match=r'camera c1: no detection file .*det/det.txt'):
+        MotFileBoxes().for_camera('c1', open_frames(camera))
 
 
 def test_only_the_scored_ground_truth_rows_are_read(tmp_path):
-    rows = np.array([[1, 1, 0, 0, 10, 20, 1, 1, 1.0],      # a pedestrian
-                     [1, 2, 0, 0, 10, 20, 0, 1, 1.0],      # marked to ignore
-                     [1, 3, 0, 0, 10, 20, 1, 7, 1.0]])     # a static person
-    write_mot_boxes(rows, tmp_path / 'gt.txt')
-    np.testing.assert_array_equal(read_mot_truth(tmp_path / 'gt.txt')[:, 1], [1])
+    (tmp_path / 'gt.txt').write_text('1,1,0,0,10,20,1,1,1.0\n'      # a pedestrian
+                                     '1,2,0,0,10,20,0,1,1.0\n'      # marked to ignore
+                                     '1,3,0,0,10,20,1,7,1.0\n')     # a static person
+    np.testing.assert_array_equal(read_mot_truth(tmp_path / 'gt.txt').ids, [1])
+    assert len(read_mot_boxes(tmp_path / 'gt.txt')) == 3

@@ -18,7 +18,8 @@ from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, save_untrained_checkpoint, tiny_options, world)
 
 from posereid.apis import init_model
-from posereid.tracking.detections import MMDetPersonDetector
+from posereid.datasets.boxes import Boxes
+from posereid.tracking.detections import MMDetBoxes
 from posereid.datasets.frames import open_frames
 from posereid.engine import load_config
 
@@ -53,17 +54,17 @@ def test_the_tool_tracks_evaluates_and_names_a_missing_camera(camera, tiny_fusio
         assert rows.shape[1] == 10 and len(rows) == summary['cameras'][name]['num_boxes']
     assert not (out / 'frames').exists()
     seconds = summary['seconds']
-    assert set(seconds) == {'detect', 'track', 'embed', 'associate', 'write'}
+    assert set(seconds) == {'decode', 'detect', 'track', 'embed', 'associate', 'write'}
     assert summary['frames_per_second'] == pytest.approx(
         2 * TRACKED.num_frames / sum(v for k, v in seconds.items() if k != 'write'))
 
 
 def test_an_mmdet_detector_from_config_and_local_checkpoint(camera, tiny_fusion, tmp_path):
     torch.manual_seed(0)               # an initialisation whose scores pass mmdet's 0.001
-    built = MMDetPersonDetector(RTMDET_TINY, None, score_threshold=0.0)
+    built = MMDetBoxes(RTMDET_TINY, None, score_threshold=0.0)
     checkpoint = tmp_path / 'rtmdet.pth'
     torch.save({'state_dict': built.model.state_dict()}, checkpoint)
-    detector = MMDetPersonDetector(RTMDET_TINY, checkpoint, score_threshold=0.0)
+    detector = MMDetBoxes(RTMDET_TINY, checkpoint, score_threshold=0.0)
     folder = tmp_path / 'frames'
     folder.mkdir()
     for name in sorted((camera / 'img1').iterdir())[:2]:
@@ -74,17 +75,18 @@ def test_an_mmdet_detector_from_config_and_local_checkpoint(camera, tiny_fusion,
     raw = inference_detector(detector.model, cv2.cvtColor(first, cv2.COLOR_RGB2BGR))
     raw = raw.pred_instances.cpu().numpy()
     detector.person_class = int(np.bincount(raw.labels).argmax())
-    rows = detector(source)
-    assert rows.shape[1] == 7 and set(rows[:, 0]) == {1, 2} and (rows[:, 1] == -1).all()
+    detect = detector.for_camera('c1', source)
+    found = Boxes.concatenate(detect(number, image) for number, image in source)
+    assert set(found.frame) == {1, 2} and (found.ids == -1).all()
     mine = raw.bboxes[raw.labels == detector.person_class]
-    np.testing.assert_allclose(rows[rows[:, 0] == 1, 2:6],
+    np.testing.assert_allclose(found.on_frame(1).xywh,
                                np.concatenate([mine[:, :2], mine[:, 2:] - mine[:, :2]], 1),
                                rtol=1e-5)
-    strict = MMDetPersonDetector(RTMDET_TINY, checkpoint,
-                                 score_threshold=float(rows[:, 6].max()) + 1e-6)
-    assert len(strict(source)) == 0
+    strict = MMDetBoxes(RTMDET_TINY, checkpoint,
+                        score_threshold=float(found.confidence.max()) + 1e-6)
+    assert len(strict.detect(1, first)) == 0
     with pytest.raises(ValueError, match='tiny.pth'):
-        MMDetPersonDetector(RTMDET_TINY, tiny_fusion[1])
+        MMDetBoxes(RTMDET_TINY, tiny_fusion[1])
     # mmdet's default scope does not leak into posereid's builders
     config, weights = tiny_fusion
     assert init_model(config, weights, 'cpu').training is False

@@ -8,11 +8,12 @@ from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
 from posereid.apis import extract, init_model
-from posereid.tracking.tracklets import (Tracklet, select_frames, tracklet_embeddings,
-                                     tracklets_from_mot)
+from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
+from posereid.tracking.tracklets import (CandidateSampler, Tracklet, select_frames,
+                                         tracklet_embeddings, tracklets_from_boxes)
 
 SHIPPED_POSE = dict(type='mmpose', config=str(REPO / 'configs/pose/res18w16_synthetic_64x32.py'),
                     checkpoint=str(REPO / 'checkpoints/pose_synthetic_res18w16_64x32.pth'))
@@ -35,16 +36,38 @@ def fusion(world, tmp_path_factory):
     return init_model(CONFIGS['SpindleFusion'], checkpoint, 'cpu', options, pose=SHIPPED_POSE)
 
 
-def test_tracklets_group_mot_rows_by_id_in_frame_order(camera):
-    rows = read_mot_boxes(camera / 'gt' / 'gt.txt')
-    shuffled = rows[np.random.default_rng(0).permutation(len(rows))]
-    tracklets = tracklets_from_mot(shuffled)
-    assert [t.track_id for t in tracklets] == sorted(set(rows[:, 1].astype(int)))
-    assert sum(len(t.frames) for t in tracklets) == len(rows)
+def test_tracklets_group_boxes_by_id_in_frame_order(camera):
+    boxes = read_mot_boxes(camera / 'gt' / 'gt.txt')
+    shuffled = boxes[np.random.default_rng(0).permutation(len(boxes))]
+    tracklets = tracklets_from_boxes(shuffled)
+    assert [t.track_id for t in tracklets] == boxes.unique_ids().tolist()
+    assert sum(len(t.frames) for t in tracklets) == len(boxes)
     for t in tracklets:
         assert (np.diff(t.frames) > 0).all()
-        mine = rows[rows[:, 1] == t.track_id]
-        np.testing.assert_array_equal(t.boxes, mine[np.argsort(mine[:, 0])][:, 2:6])
+        mine = boxes[boxes.ids == t.track_id]
+        np.testing.assert_array_equal(t.boxes, mine.xywh[np.argsort(mine.frame)])
+
+
+def test_the_sampler_keeps_a_bounded_evenly_spread_set_of_crops():
+    image = np.zeros((40, 60, 3), np.uint8)
+    sampler = CandidateSampler(candidates=4)
+    for frame in range(1, 101):                       # track 1: 100 boxes; track 2: 3 boxes
+        ids = [1, 2] if frame <= 3 else [1]
+        sampler.add(image, Boxes.create([frame] * len(ids), [[0, 0, 20, 30]] * len(ids),
+                                        ids=ids))
+        assert all(len(t.kept) <= 8 for t in sampler._tracks.values())
+    kept = [frame for frame, _, _ in sampler._tracks[1].kept]
+    assert kept == list(range(1, 101, 16))           # stride 16 after three halvings
+    tracks = Boxes.create(list(range(1, 101)) + [1, 2, 3], [[0, 0, 20, 30]] * 103,
+                          ids=[1] * 100 + [2] * 3)
+    sampled, empty = sampler.sampled(tracks, fps=5)
+    assert not empty and [t.track_id for t in sampled.tracklets] == [1, 2]
+    assert sampled.frame[sampled.owner == 0].tolist() == [1, 33, 65, 97]
+    assert sampled.frame[sampled.owner == 1].tolist() == [1, 2, 3]
+    # a track whose boxes are all too small has no candidate
+    tiny = CandidateSampler(candidates=4)
+    tiny.add(image, Boxes.create([1], [[0, 0, 4, 30]], ids=[5]))
+    assert tiny.sampled(Boxes.create([1], [[0, 0, 4, 30]], ids=[5]), 5)[1] == [5]
 
 
 def test_frame_selection():
@@ -59,7 +82,7 @@ def test_frame_selection():
 
 def test_a_tracklet_embedding_is_the_mean_of_its_best_crops(camera, fusion):
     source = open_frames(camera)
-    tracklets = tracklets_from_mot(read_mot_boxes(camera / 'gt' / 'gt.txt'))
+    tracklets = tracklets_from_boxes(read_mot_boxes(camera / 'gt' / 'gt.txt'))
     by_pose = tracklet_embeddings(fusion, source, tracklets, frames_per_tracklet=3,
                                   candidates=8)
     uniform = tracklet_embeddings(fusion, source, tracklets, frames_per_tracklet=3,

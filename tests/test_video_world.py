@@ -39,9 +39,10 @@ def test_sequences_are_motchallenge_with_global_ids(tiny_world):
                             imWidth=160, imHeight=96, imExt='.jpg')
         assert len(list((root / f'c{camera}' / 'img1').glob('*.jpg'))) == 36
         assert len(boxes) == manifest['boxes'][f'c{camera}'] > 0
-        frames, pids, x, y, w, h = boxes[:, :6].T
-        assert ((x >= 0) & (y >= 0) & (x + w <= 160) & (y + h <= 96) & (w > 0)).all()
-        assert ((boxes[:, 8] >= 0) & (boxes[:, 8] <= 1)).all()
+        frames, pids = boxes.frame, boxes.ids
+        x0, y0, x1, y1 = boxes.xyxy.T
+        assert ((x0 >= 0) & (y0 >= 0) & (x1 <= 160) & (y1 <= 96) & (boxes.width > 0)).all()
+        assert ((boxes.visibility >= 0) & (boxes.visibility <= 1)).all()
         for frame, pid in zip(frames, pids):
             t = (frame - 1) / TINY.fps       # the box is inside one of the person's visits here
             assert any(v['camera'] == camera and v['start_s'] <= t < v['end_s']
@@ -107,7 +108,7 @@ def test_people_are_drawn_in_their_boxes_and_keypoints_inside(tiny_world):
 def _empty_frame(root):
     """A frame of camera 1 in which nobody is in view (the street alone)."""
     _, boxes = _sequence(root, 1)
-    empty = sorted(set(range(1, 37)) - set(boxes[:, 0].astype(int)))
+    empty = sorted(set(range(1, 37)) - set(boxes.frame.tolist()))
     assert empty, 'the tiny world needs a frame of camera 1 with nobody in it'
     return read_image(root / 'c1' / 'img1' / f'{empty[0]:06d}.jpg').astype(int)
 
@@ -129,7 +130,7 @@ def test_storyboard_draws_each_camera_with_coloured_boxes(tiny_world):
     board = video_storyboard([root / 'c1', root / 'c2'], frames_per_camera=3)
     assert board.shape == (2 * 96 + 4, 3 * 160 + 2 * 4, 3)
     colours = {identity_colour(int(pid)) for camera in (1, 2)
-               for pid in _sequence(root, camera)[1][:, 1]}
+               for pid in _sequence(root, camera)[1].ids}
     drawn = {tuple(c) for c in board.reshape(-1, 3)}
     assert colours & drawn                      # some boxes of the picked frames are drawn
 

@@ -1,7 +1,7 @@
 """Follow people across cameras: single-camera tracks, tracklet embeddings, global identities.
 
     python tools/track.py CONFIG [--checkpoint K] [--videos [NAME=]PATH ...] --out DIR
-                          [--detections oracle|degraded|mmdet|FOLDER] [--evaluate]
+                          [--detections oracle|degraded|det|mmdet|FOLDER] [--evaluate]
                           [--detector-config C --detector-checkpoint K]
                           [--per-camera-only] [--no-rescore] [--select pose|uniform]
                           [--threshold 0.03] [--min-transit 1.0] [--frame-stride 1]
@@ -21,12 +21,11 @@ import sys
 from pathlib import Path
 
 from posereid.apis import init_model
-from posereid.tracking.detections import MMDetPersonDetector
-from posereid.tracking.pipeline import MultiCameraConfig
-from posereid.tracking.run import camera_names, run_tracking
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
 from posereid.engine.runner import DEVICES, select_device
+from posereid.tracking import MultiCameraConfig, camera_names, run_tracking
+from posereid.tracking.detections import detection_source
 from posereid.utils.paths import data_root
 
 
@@ -40,8 +39,8 @@ def main() -> None:
     parser.add_argument('--out', required=True, type=Path, help='output folder')
     parser.add_argument('--detections', default='oracle',
                         help="'oracle' / 'degraded' (a sequence's ground truth: the default, "
-                             "for MOTChallenge sequences), 'mmdet', or a folder of "
-                             '<camera>.txt MOT detection files')
+                             "for MOTChallenge sequences), 'det' (each sequence's det/det.txt), "
+                             "'mmdet', or a folder of <camera>.txt MOT detection files")
     parser.add_argument('--detector-config', help='mmdet config (with --detections mmdet)')
     parser.add_argument('--detector-checkpoint', help='mmdet checkpoint (weights only)')
     parser.add_argument('--evaluate', action='store_true')
@@ -59,27 +58,22 @@ def main() -> None:
     parser.add_argument('--device', choices=DEVICES)
     add_cfg_options(parser)
     args = parser.parse_args()
-    config = MultiCameraConfig(cross_camera=not args.per_camera_only, rescore=not args.no_rescore,
-                               select=args.select, threshold=args.threshold,
-                               min_transit_s=args.min_transit)
     with exit_on_user_error():
+        config = MultiCameraConfig(cross_camera=not args.per_camera_only,
+                                   rescore=not args.no_rescore, select=args.select,
+                                   threshold=args.threshold, min_transit_s=args.min_transit)
         if args.videos:
             videos = camera_names(args.videos)
         else:
             root = data_root() / 'synthetic_video'
             manifest = generate_video_world(VideoWorldConfig(), root)
             videos = {camera: root / camera for camera in manifest['boxes']}
-        detector = None
-        if args.detections == 'mmdet':
-            if not args.detector_config:
-                raise ValueError('--detections mmdet needs --detector-config (and, for trained '
-                                 'weights, --detector-checkpoint)')
-            detector = MMDetPersonDetector(args.detector_config, args.detector_checkpoint,
-                                           select_device(args.device))
+        detections = detection_source(args.detections, args.seed, args.detector_config,
+                                      args.detector_checkpoint, select_device(args.device))
         model = init_model(args.config, args.checkpoint or Path('work_dirs') /
                            Path(args.config).stem, args.device, args.cfg_options)
-        summary = run_tracking(model, videos, args.out, config, args.detections, detector,
-                               args.evaluate, args.frame_stride, args.fps, args.seed)
+        summary = run_tracking(model, videos, args.out, config, detections, args.evaluate,
+                               args.frame_stride, args.fps)
     print(f'{len(summary["cameras"])} cameras, {summary["num_global_identities"]} global '
           f'identities, {summary["frames_per_second"]:.1f} frames/s before writing; '
           f'{args.out / "summary.json"}')

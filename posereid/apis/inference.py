@@ -73,6 +73,13 @@ class ImageFeatures:
     def __len__(self) -> int:
         return len(self.names)
 
+    def rows(self, index: np.ndarray) -> ImageFeatures:
+        """The features of the images ``index`` ``(K,)`` (an index array), in that order."""
+        rows = torch.as_tensor(np.asarray(index, np.int64))
+        return ImageFeatures(self.ranking[rows], self.keypoints[index], self.scores[index],
+                             [self.names[i] for i in index],
+                             pair_features={k: v[rows] for k, v in self.pair_features.items()})
+
 
 @dataclass
 class SearchResult:

@@ -4,7 +4,7 @@ A sequence folder holds ``seqinfo.ini`` (``[Sequence]`` with ``name``, ``imDir``
 ``frameRate``, ``seqLength``, ``imWidth``, ``imHeight``, ``imExt``), the frames in ``imDir``
 and ground truth in ``gt/gt.txt``. Box files have one box per line: 1-based frame, id, the
 top-left corner and size in pixels, then a confidence and, in ground truth, class and
-visibility.
+visibility. They are read into :class:`~posereid.datasets.boxes.Boxes`.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from posereid.utils.io import atomic_write
+
+from .boxes import Boxes
 
 SEQINFO_KEYS = {'name': str, 'imDir': str, 'frameRate': int, 'seqLength': int,
                 'imWidth': int, 'imHeight': int, 'imExt': str}
@@ -35,10 +37,8 @@ def read_seqinfo(sequence_dir: str | os.PathLike) -> dict:
                          f'{", ".join(SEQINFO_KEYS)} ({err})') from None
 
 
-def read_mot_boxes(path: str | os.PathLike) -> np.ndarray:
-    """``(N, 9)`` float64 rows ``frame, id, x, y, w, h, conf, class, visibility`` of a MOT box
-    file (missing trailing columns are ``1``; an empty file gives ``(0, 9)``)."""
-    path = Path(path)
+def _read_rows(path: Path) -> np.ndarray:
+    """``(N, 9)`` float64 rows of a MOT box file, missing trailing columns ``1``."""
     rows = []
     with open(path, encoding='utf-8') as f:
         for number, line in enumerate(f, start=1):
@@ -55,26 +55,40 @@ def read_mot_boxes(path: str | os.PathLike) -> np.ndarray:
     return np.asarray(rows, np.float64).reshape(-1, 9)
 
 
+def _boxes(rows: np.ndarray) -> Boxes:
+    return Boxes.create(rows[:, 0], rows[:, 2:6], rows[:, 6], rows[:, 1], rows[:, 8])
+
+
+def read_mot_boxes(path: str | os.PathLike) -> Boxes:
+    """Every box of a MOT box file (detections, tracks or ground truth): missing trailing
+    columns are ``1``, an empty file gives no boxes. Names the file and line of a bad row."""
+    return _boxes(_read_rows(Path(path)))
+
+
 #: MOTChallenge's class of a walking or standing pedestrian (the class that is scored).
 PEDESTRIAN = 1
 
 
-def read_mot_truth(path: str | os.PathLike) -> np.ndarray:
-    """The scored rows of a ground-truth file: :func:`read_mot_boxes` without the rows marked
+def read_mot_truth(path: str | os.PathLike) -> Boxes:
+    """The scored boxes of a ground-truth file: :func:`read_mot_boxes` without the rows marked
     to ignore (``conf = 0``) and the other classes (people on vehicles, static people,
     distractors, reflections: MOTChallenge's classes 2 .. 12)."""
-    rows = read_mot_boxes(path)
-    return rows[(rows[:, 6] != 0) & (rows[:, 7] == PEDESTRIAN)]
+    rows = _read_rows(Path(path))
+    return _boxes(rows[(rows[:, 6] != 0) & (rows[:, 7] == PEDESTRIAN)])
 
 
-def write_mot_boxes(rows: np.ndarray, path: str | os.PathLike) -> None:
-    """Write ``(N, >= 7)`` rows ``frame, id, x, y, w, h, conf[, ...]`` as a MOT box file,
-    atomically (frame and id as integers, the rest with 2 to 3 decimals)."""
-    rows = np.asarray(rows, np.float64)
-    if rows.ndim != 2 or rows.shape[1] < 7:
-        raise ValueError(f'MOT rows must be (N, >= 7) frame,id,x,y,w,h,conf,...; got '
-                         f'{rows.shape}')
-    lines = [f'{int(r[0])},{int(r[1])},' + ','.join(f'{v:.2f}' for v in r[2:6]) + ','
-             + ','.join(f'{v:.3f}' for v in r[6:]) + '\n' for r in rows]
+def write_mot_boxes(boxes: Boxes, path: str | os.PathLike, truth: bool = False) -> None:
+    """Write ``boxes`` as a MOT box file, atomically: ``frame,id,x,y,w,h,conf,-1,-1,-1``
+    (MOTChallenge's results and detections), or with ``truth``
+    ``frame,id,x,y,w,h,1,1,visibility`` (scored pedestrians). Frame and id are integers, the
+    rest has 2 to 3 decimals."""
+    if not isinstance(boxes, Boxes):
+        raise TypeError(f'write_mot_boxes writes Boxes; got {type(boxes).__name__}')
+    count = len(boxes)
+    tail = (np.column_stack([np.ones(count), np.full(count, PEDESTRIAN), boxes.visibility])
+            if truth else np.column_stack([boxes.confidence, -np.ones((count, 3))]))
+    lines = [f'{f},{i},' + ','.join(f'{v:.2f}' for v in xywh) + ','
+             + ','.join(f'{v:.3f}' for v in rest) + '\n'
+             for f, i, xywh, rest in zip(boxes.frame, boxes.ids, boxes.xywh, tail)]
     with atomic_write(path) as f:
         f.write(''.join(lines))

@@ -13,9 +13,9 @@ from .association import Association, associate
 from .pipeline import MultiCameraConfig, MultiCameraTracks, evaluate_tracks, relabel, track_cameras
 from .run import camera_names, run_tracking
 from .single_camera import TrackerConfig, track_detections
-from .tracklets import Tracklet, TrackletEmbeddings, tracklet_embeddings, tracklets_from_mot
+from .tracklets import Tracklet, TrackletEmbeddings, tracklet_embeddings, tracklets_from_boxes
 
 __all__ = ['Association', 'associate', 'MultiCameraConfig', 'MultiCameraTracks',
            'evaluate_tracks', 'relabel', 'track_cameras', 'camera_names', 'run_tracking',
            'TrackerConfig', 'track_detections', 'Tracklet', 'TrackletEmbeddings',
-           'tracklet_embeddings', 'tracklets_from_mot']
+           'tracklet_embeddings', 'tracklets_from_boxes']

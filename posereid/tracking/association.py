@@ -33,12 +33,14 @@ from .tracklets import TrackletEmbeddings
 @dataclass(frozen=True)
 class Association:
     """Tracklet ``n`` of camera ``cameras[n]`` (track ``track_ids[n]``) is global identity
-    ``global_ids[n]`` (1-based); ``distance`` is the ``(N, N)`` matrix that was clustered."""
+    ``global_ids[n]`` (1-based); ``distance`` is the ``(N, N)`` matrix that was clustered;
+    ``tracklets`` the embeddings of each camera's tracklets it clustered."""
 
     cameras: np.ndarray
     track_ids: np.ndarray
     global_ids: np.ndarray
     distance: np.ndarray
+    tracklets: dict[str, TrackletEmbeddings]
 
     def global_id(self, camera: str, track_id: int) -> int:
         match = np.flatnonzero((self.cameras == camera) & (self.track_ids == track_id))
@@ -151,4 +153,4 @@ def associate(groups: dict[str, TrackletEmbeddings], model=None, threshold: floa
         distance = distance.copy()
         distance[pairs[:, 0], pairs[:, 1]] = distance[pairs[:, 1], pairs[:, 0]] = rescored
     labels = constrained_average_linkage(distance, forbidden, threshold)
-    return Association(cameras, track_ids, labels + 1, distance)
+    return Association(cameras, track_ids, labels + 1, distance, groups)

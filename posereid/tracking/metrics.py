@@ -19,37 +19,29 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torchvision.ops import box_convert, box_iou
+from torchvision.ops import box_iou
 from trackeval.metrics import CLEAR, HOTA, Identity
 
+from posereid.datasets.boxes import Boxes
 from posereid.evaluation.rank import rank_summary
 
 QUIET = {'PRINT_CONFIG': False}
 
 
-def _xyxy(rows: np.ndarray) -> torch.Tensor:
-    return box_convert(torch.from_numpy(np.ascontiguousarray(rows[:, 2:6])), 'xywh', 'xyxy')
+def _iou(gt: Boxes, predicted: Boxes) -> np.ndarray:
+    """``(G, P)`` IoUs of two sets of boxes."""
+    return box_iou(torch.from_numpy(gt.xyxy), torch.from_numpy(predicted.xyxy)).numpy()
 
 
-def _as_rows(rows, name: str) -> np.ndarray:
-    rows = np.asarray(rows, np.float64)
-    if rows.size == 0:
-        return rows.reshape(0, 6)
-    if rows.ndim != 2 or rows.shape[1] < 6:
-        raise ValueError(f'{name}: expected (N, >= 6) MOT rows frame,id,x,y,w,h; got '
-                         f'{rows.shape}')
-    return rows
-
-
-def timesteps(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> list[tuple]:
+def timesteps(truth: dict[str, Boxes], predicted: dict[str, Boxes]) -> list[tuple]:
     """Every ``(camera, frame)`` of the cameras of ``truth`` with a true or a predicted box, in
     order, as ``(camera, true ids (G_t,), predicted ids (P_t,), (G_t, P_t) box IoUs)``."""
     steps = []
-    for camera, gt_rows in truth.items():
-        pred_rows = predicted.get(camera, np.zeros((0, 6)))
-        for frame in np.union1d(gt_rows[:, 0], pred_rows[:, 0]):
-            gt, pred = gt_rows[gt_rows[:, 0] == frame], pred_rows[pred_rows[:, 0] == frame]
-            steps.append((camera, gt[:, 1], pred[:, 1], box_iou(_xyxy(gt), _xyxy(pred)).numpy()))
+    for camera, gt_boxes in truth.items():
+        pred_boxes = predicted.get(camera, Boxes.empty())
+        for frame in np.union1d(gt_boxes.frame, pred_boxes.frame):
+            gt, pred = gt_boxes.on_frame(frame), pred_boxes.on_frame(frame)
+            steps.append((camera, gt.ids, pred.ids, _iou(gt, pred)))
     return steps
 
 
@@ -70,14 +62,11 @@ def _codes(ids: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
     return [np.searchsorted(distinct, step).astype(int) for step in ids], distinct
 
 
-def tracking_metrics(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarray]) -> dict:
+def tracking_metrics(truth: dict[str, Boxes], predicted: dict[str, Boxes]) -> dict:
     """Global IDF1 / IDP / IDR / HOTA / DetA / AssA over the cameras of ``truth`` (camera name →
-    ``(N, >= 6)`` MOT rows with global ids), MOTA over all cameras, and per camera MOTA, IDF1
-    and ID switches. A camera missing from ``predicted`` counts as tracked with no box.
-    Scores are fractions in ``[0, 1]`` (MOTA can be negative)."""
-    truth = {camera: _as_rows(rows, f'ground truth of {camera}') for camera, rows in truth.items()}
-    predicted = {camera: _as_rows(rows, f'tracks of {camera}')
-                 for camera, rows in predicted.items()}
+    its boxes with global ids), MOTA over all cameras, and per camera MOTA, IDF1 and ID
+    switches. A camera missing from ``predicted`` counts as tracked with no box. Scores are
+    fractions in ``[0, 1]`` (MOTA can be negative)."""
     if not truth:
         raise ValueError('tracking_metrics needs the ground truth of at least one camera')
     steps = timesteps(truth, predicted)
@@ -103,22 +92,21 @@ def tracking_metrics(truth: dict[str, np.ndarray], predicted: dict[str, np.ndarr
             'per_camera': per_camera}
 
 
-def track_identities(tracks: np.ndarray, truth: np.ndarray, min_iou: float = 0.5) -> dict:
+def track_identities(tracks: Boxes, truth: Boxes, min_iou: float = 0.5) -> dict:
     """The true identity of each track of one camera: ``{track_id: true_id}``, the true id whose
     boxes the track's boxes overlap (IoU >= ``min_iou``, same frame) most often; ``-1`` for a
     track that matches no true box (a false-positive track)."""
-    tracks, truth = _as_rows(tracks, 'tracks'), _as_rows(truth, 'ground truth')
-    votes: dict[int, dict[int, int]] = {int(t): {} for t in np.unique(tracks[:, 1])}
-    for frame in np.unique(tracks[:, 0]):
-        mine, gt = tracks[tracks[:, 0] == frame], truth[truth[:, 0] == frame]
+    votes: dict[int, dict[int, int]] = {int(t): {} for t in tracks.unique_ids()}
+    for frame in np.unique(tracks.frame):
+        mine, gt = tracks.on_frame(frame), truth.on_frame(frame)
         if not len(gt):
             continue
-        iou = box_iou(_xyxy(mine), _xyxy(gt)).numpy()
+        iou = _iou(mine, gt)
         best = iou.argmax(axis=1)
         for row, column in enumerate(best):
             if iou[row, column] >= min_iou:
-                tally = votes[int(mine[row, 1])]
-                tally[int(gt[column, 1])] = tally.get(int(gt[column, 1]), 0) + 1
+                tally = votes[int(mine.ids[row])]
+                tally[int(gt.ids[column])] = tally.get(int(gt.ids[column]), 0) + 1
     return {track: max(tally, key=lambda pid: (tally[pid], -pid)) if tally else -1
             for track, tally in votes.items()}
 

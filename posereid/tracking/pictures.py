@@ -8,26 +8,23 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from posereid.datasets.boxes import Boxes
 from posereid.utils.image_io import write_jpeg
 
 from posereid.visualization.curves import figure_png, pyplot
 from posereid.visualization.storyboard import draw_identity_boxes, identity_colour
 
 
-def save_tracked_frames(frames: Iterable[tuple[int, np.ndarray]], rows: np.ndarray,
-                        out_dir: str | os.PathLike, stride: int = 1) -> int:
-    """Write every ``stride``-th of ``frames`` (``(number, (H, W, 3) RGB)`` pairs) to
-    ``out_dir/<number:06d>.jpg`` with the boxes of the MOT ``rows`` of that frame drawn in
-    their global identity's colour, each file atomically; return how many were written."""
-    if stride < 1:
-        raise ValueError(f'stride must be >= 1; got {stride}')
+def save_tracked_frames(frames: Iterable[tuple[int, np.ndarray]], tracks: Boxes,
+                        out_dir: str | os.PathLike) -> int:
+    """Write each of ``frames`` (``(number, (H, W, 3) RGB)`` pairs) to
+    ``out_dir/<number:06d>.jpg`` with the ``tracks`` of that frame drawn in their global
+    identity's colour, each file atomically; return how many were written."""
     out_dir = Path(out_dir)
     written = 0
     for number, image in frames:
-        if (number - 1) % stride:
-            continue
         write_jpeg(out_dir / f'{number:06d}.jpg',
-                   draw_identity_boxes(image, rows[rows[:, 0] == number]), quality=90)
+                   draw_identity_boxes(image, tracks.on_frame(number)), quality=90)
         written += 1
     return written
 

@@ -1,11 +1,13 @@
 """Multi-camera tracking: people followed through several cameras under one global identity.
 
-For each camera, its detections (``frame, -1, x, y, w, h, conf``) are linked into tracks by
-ByteTrack (:mod:`~posereid.tracking.single_camera`); each track's candidate crops go through the
-re-id model with pose on the fly (:func:`~posereid.tracking.tracklets.candidate_crops`). Then all
-cameras' tracklets are embedded from their best-posed crops and clustered into global
-identities (:mod:`~posereid.tracking.association`). Without cross-camera association every track
-is its own identity: the per-camera baseline.
+Each camera's footage is read once (:func:`follow_camera`): each frame's detections (a
+:class:`~posereid.tracking.detections.DetectionSource`) go to the camera's tracker
+(:mod:`~posereid.tracking.single_camera`), and the tracked boxes' crops to a bounded sampler of
+candidates (:class:`~posereid.tracking.tracklets.CandidateSampler`). Then the candidates of all
+cameras go through the re-id model together, with pose on the fly, and every tracklet's
+embedding from its best-posed crops is clustered into global identities
+(:mod:`~posereid.tracking.association`). Without cross-camera association every track is its
+own identity: the per-camera baseline.
 
 A camera whose footage cannot be read, that has no detections or no track long enough, is
 reported in ``failures`` (the message names it) and the other cameras go on; a track with no
@@ -16,17 +18,24 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
+from posereid.apis.inference import MIN_CROP
+from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import FootageError, FrameSource
-from .metrics import track_identities, tracking_metrics, tracklet_retrieval
 
 from .association import Association, associate
-from posereid.apis.inference import MIN_CROP
-from .single_camera import TrackerConfig, track_detections
-from .tracklets import (SELECTIONS, CandidateCrops, candidate_crops, embed_tracklets,
-                         tracklets_from_mot)
+from .detections import DetectionSource
+from .metrics import track_identities, tracking_metrics, tracklet_retrieval
+from .single_camera import TrackerConfig, build_tracker, drop_short_tracks
+from .tracklets import SELECTIONS, CandidateCrops, CandidateSampler, embed_candidates, embed_tracklets
+
+#: Stages of :func:`track_cameras` timed in ``MultiCameraTracks.seconds``.
+STAGES = ('decode', 'detect', 'track', 'embed', 'associate')
+#: ``on_frame(camera, frame number, (H, W, 3) RGB)``: called with every frame as it is read.
+FrameCallback = Callable[[str, int, np.ndarray], None]
 
 
 @dataclass(frozen=True)
@@ -55,18 +64,26 @@ class MultiCameraConfig:
         if not 1 <= self.frames_per_tracklet <= self.candidates:
             raise ValueError(f'need 1 <= frames_per_tracklet <= candidates; got '
                              f'{self.frames_per_tracklet}, {self.candidates}')
+        if self.threshold < 0 or self.shortlist < 0 or self.crops_per_side < 1:
+            raise ValueError(f'need threshold >= 0, shortlist >= 0 and crops_per_side >= 1; '
+                             f'got {self.threshold}, {self.shortlist}, {self.crops_per_side}')
+        if not 0 <= self.pair_weight <= 1:
+            raise ValueError(f'pair_weight must be in [0, 1]; got {self.pair_weight}')
+        if self.min_transit_s is not None and self.min_transit_s < 0:
+            raise ValueError(f'min_transit_s must be >= 0 (or None); got {self.min_transit_s}')
 
 
 @dataclass
 class MultiCameraTracks:
-    """``tracks[camera]``: ``(N, 7)`` MOT rows ``frame, global_id, x, y, w, h, conf``;
-    ``local[camera]``: the same boxes with the single-camera tracker's ids; ``crops``: each
-    camera's candidate crops; ``association`` (None without cross-camera association);
-    ``fps`` and ``num_frames`` of each camera; ``failures``: camera → why it has no tracks;
-    ``seconds``: time of each stage; ``notes``: camera → tracks left out (no usable crop)."""
+    """``tracks[camera]``: the tracked boxes with their global ids; ``local[camera]``: the same
+    boxes with the single-camera tracker's ids; ``crops``: each camera's candidate crops;
+    ``association`` (None without cross-camera association), which keeps the tracklet
+    embeddings it clustered; ``fps`` and ``num_frames`` of each camera; ``failures``: camera →
+    why it has no tracks; ``seconds``: time of each stage (:data:`STAGES`); ``notes``: camera →
+    tracks left out (no usable crop)."""
 
-    tracks: dict[str, np.ndarray]
-    local: dict[str, np.ndarray]
+    tracks: dict[str, Boxes]
+    local: dict[str, Boxes]
     crops: dict[str, CandidateCrops]
     association: Association | None
     fps: dict[str, float]
@@ -79,12 +96,12 @@ class MultiCameraTracks:
         """Every global identity's appearances: ``{'global_id', 'camera', 'track_id',
         'start_s', 'end_s', 'num_boxes'}``, by global id, then start."""
         out = []
-        for camera, rows in self.tracks.items():
+        for camera, tracks in self.tracks.items():
             local = self.local[camera]
-            for gid in np.unique(rows[:, 1]).astype(int):
-                identity = rows[:, 1] == gid
-                for track in np.unique(local[identity, 1]).astype(int):
-                    frames = rows[identity & (local[:, 1] == track), 0]
+            for gid in tracks.unique_ids():
+                identity = tracks.ids == gid
+                for track in np.unique(local.ids[identity]):
+                    frames = tracks.frame[identity & (local.ids == track)]
                     out.append({'global_id': int(gid), 'camera': camera, 'track_id': int(track),
                                 'start_s': float((frames.min() - 1) / self.fps[camera]),
                                 'end_s': float((frames.max() - 1) / self.fps[camera]),
@@ -92,63 +109,92 @@ class MultiCameraTracks:
         return sorted(out, key=lambda s: (s['global_id'], s['start_s'], s['camera']))
 
 
-def track_cameras(model, sources: dict[str, FrameSource], detections: dict[str, np.ndarray],
-                  config: MultiCameraConfig = MultiCameraConfig()) -> MultiCameraTracks:
-    """Track the people of every camera of ``sources`` through all of them (module doc).
+def follow_camera(camera: str, source: FrameSource, detections: DetectionSource,
+                  config: MultiCameraConfig, seconds: dict[str, float],
+                  on_frame: FrameCallback | None = None) -> tuple[Boxes, CandidateSampler | None]:
+    """One camera's tracks (tracks shorter than ``min_track_frames`` left out) and, for
+    cross-camera association, the sampler holding their candidate crops: one pass over the
+    footage, decoded only when the detector, the sampler or ``on_frame`` needs the pixels.
+    Adds each stage's time to ``seconds`` (``on_frame``'s own time to none)."""
+    detect = detections.for_camera(camera, source)
+    tracker = build_tracker(source.fps, config.tracker)
+    sampler = CandidateSampler(config.candidates) if config.cross_camera else None
+    if detections.needs_pixels or sampler is not None or on_frame is not None:
+        frames = iter(source)
+    else:
+        frames = ((number, None) for number in range(1, source.num_frames + 1))
+    tracked, found_count = [], 0
+    clock = time.perf_counter()
+    for number, image in frames:
+        decoded = time.perf_counter()
+        found = detect(number, image)
+        found = found[(found.width >= MIN_CROP) & (found.height >= MIN_CROP)]
+        found_count += len(found)
+        detected = time.perf_counter()
+        tracked.append(tracker.update(number, found))
+        done = time.perf_counter()
+        if sampler is not None:
+            sampler.add(image, tracked[-1])
+        sampled = time.perf_counter()
+        seconds['decode'] += decoded - clock
+        seconds['detect'] += detected - decoded
+        seconds['track'] += done - detected
+        seconds['embed'] += sampled - done
+        if on_frame is not None:
+            on_frame(camera, number, image)
+        clock = time.perf_counter()
+    if not found_count:
+        raise ValueError(f'camera {camera} ({source.path}): no detections, nothing to track')
+    tracks = drop_short_tracks(Boxes.concatenate(tracked), config.tracker.min_track_frames)
+    if not len(tracks):
+        raise ValueError(f'camera {camera} ({source.path}): no track of at least '
+                         f'{config.tracker.min_track_frames} frames in {found_count} detections')
+    return tracks, sampler
 
-    ``detections[camera]`` are ``(M, >= 7)`` rows; boxes under ``MIN_CROP`` pixels a side
-    cannot be embedded and are left out. ``model`` is needed for cross-camera association.
-    """
+
+def track_cameras(model, sources: dict[str, FrameSource], detections: DetectionSource,
+                  config: MultiCameraConfig = MultiCameraConfig(),
+                  on_frame: FrameCallback | None = None) -> MultiCameraTracks:
+    """Track the people of every camera of ``sources`` through all of them (module doc).
+    ``model`` is needed for cross-camera association; ``on_frame`` sees every frame read."""
     if not sources:
         raise ValueError('track_cameras needs at least one camera')
-    local, crops, failures, notes = {}, {}, {}, {}
-    seconds = {'track': 0.0, 'embed': 0.0, 'associate': 0.0}
+    local, sampled, failures, notes = {}, {}, {}, {}
+    seconds = dict.fromkeys(STAGES, 0.0)
     for camera, source in sources.items():
         try:
-            start = time.perf_counter()
-            rows = _camera_tracks(camera, source, detections.get(camera), config.tracker)
-            seconds['track'] += time.perf_counter() - start
-            if config.cross_camera:
+            tracks, sampler = follow_camera(camera, source, detections, config, seconds,
+                                            on_frame)
+            if sampler is not None:
                 start = time.perf_counter()
-                crops[camera] = candidate_crops(model, source, tracklets_from_mot(rows),
-                                                config.candidates, drop_empty=True)
+                sampled[camera], empty = sampler.sampled(tracks, source.fps)
                 seconds['embed'] += time.perf_counter() - start
-                kept = [t.track_id for t in crops[camera].tracklets]
-                dropped = sorted(set(rows[:, 1].astype(int)) - set(kept))
-                if dropped:
-                    rows = rows[np.isin(rows[:, 1], kept)]
-                    notes[camera] = (f'{len(dropped)} track(s) left out, no box of at least '
+                if not sampled[camera].tracklets:
+                    del sampled[camera]
+                    raise ValueError(f'camera {camera} ({source.path}): no track has a box of '
+                                     f'at least {MIN_CROP} x {MIN_CROP} pixels inside the '
+                                     f'frames')
+                if empty:
+                    tracks = tracks[~np.isin(tracks.ids, empty)]
+                    notes[camera] = (f'{len(empty)} track(s) left out, no box of at least '
                                      f'{MIN_CROP} x {MIN_CROP} pixels inside the frames: '
-                                     f'{dropped[:10]}')
-            local[camera] = rows
+                                     f'{empty[:10]}')
+            local[camera] = tracks
         except (FootageError, ValueError) as err:
             failures[camera] = str(err)
     if not local:
         raise ValueError('no camera could be tracked: ' + '; '.join(failures.values()))
+    start = time.perf_counter()
+    crops = embed_candidates(model, sampled) if sampled else {}
+    seconds['embed'] += time.perf_counter() - start
     single = MultiCameraTracks(local, local, crops, None,
                                {camera: sources[camera].fps for camera in local},
                                {camera: sources[camera].num_frames for camera in local},
                                failures, seconds, notes)
     start = time.perf_counter()
     result = relabel(single, model, config)
-    result.seconds = {**seconds, 'associate': time.perf_counter() - start}
+    result.seconds['associate'] = time.perf_counter() - start
     return result
-
-
-def _camera_tracks(camera: str, source: FrameSource, detections: np.ndarray | None,
-                   tracker: TrackerConfig) -> np.ndarray:
-    if detections is None or not len(detections):
-        raise ValueError(f'camera {camera} ({source.path}): no detections, nothing to track')
-    detections = np.asarray(detections, np.float64)
-    usable = detections[(detections[:, 4] >= MIN_CROP) & (detections[:, 5] >= MIN_CROP)]
-    try:
-        rows = track_detections(usable, source.fps, source.num_frames, tracker)
-    except ValueError as err:
-        raise ValueError(f'camera {camera} ({source.path}): {err}') from None
-    if not len(rows):
-        raise ValueError(f'camera {camera} ({source.path}): no track of at least '
-                         f'{tracker.min_track_frames} frames in {len(usable)} detections')
-    return rows
 
 
 def relabel(result: MultiCameraTracks, model, config: MultiCameraConfig) -> MultiCameraTracks:
@@ -170,33 +216,29 @@ def relabel(result: MultiCameraTracks, model, config: MultiCameraConfig) -> Mult
         global_ids = {(str(c), int(t)): int(g) for c, t, g in zip(
             association.cameras, association.track_ids, association.global_ids)}
     else:
-        for camera, rows in local.items():
-            for track in np.unique(rows[:, 1]).astype(int):
+        for camera, tracks in local.items():
+            for track in tracks.unique_ids():
                 global_ids[(camera, int(track))] = len(global_ids) + 1
-    tracks = {}
-    for camera, rows in local.items():
-        out = rows.copy()
-        out[:, 1] = [global_ids[(camera, int(t))] for t in rows[:, 1]]
-        tracks[camera] = out
-    return dataclasses.replace(result, tracks=tracks, association=association)
+    tracks = {camera: boxes.with_ids([global_ids[(camera, int(t))] for t in boxes.ids])
+              for camera, boxes in local.items()}
+    return dataclasses.replace(result, tracks=tracks, association=association,
+                               seconds=dict(result.seconds))
 
 
-def evaluate_tracks(result: MultiCameraTracks, truth: dict[str, np.ndarray],
-                    config: MultiCameraConfig = MultiCameraConfig()) -> dict:
+def evaluate_tracks(result: MultiCameraTracks, truth: dict[str, Boxes]) -> dict:
     """:func:`~posereid.tracking.metrics.tracking_metrics` of ``result`` against ``truth``
-    (camera → ground-truth MOT rows with global ids), and, with candidate crops, cross-camera
-    tracklet retrieval of the tracklets embedded as ``config`` says."""
+    (camera → ground-truth boxes with global ids), and, after cross-camera association,
+    cross-camera retrieval of the tracklet embeddings it clustered."""
     metrics = tracking_metrics(truth, result.tracks)
-    cameras = [camera for camera in result.crops if camera in truth]
+    groups = result.association.tracklets if result.association is not None else {}
+    cameras = [camera for camera in groups if camera in truth]
     if cameras:
         embeddings, identities, names = [], [], []
         for camera in cameras:
-            tracklets = embed_tracklets(result.crops[camera], config.frames_per_tracklet,
-                                        config.select)
             owner = track_identities(result.local[camera], truth[camera])
-            embeddings.append(tracklets.embeddings)
-            identities += [owner[t.track_id] for t in tracklets.tracklets]
-            names += [camera] * len(tracklets.tracklets)
+            embeddings.append(groups[camera].embeddings)
+            identities += [owner[t.track_id] for t in groups[camera].tracklets]
+            names += [camera] * len(groups[camera].tracklets)
         try:
             metrics['tracklet_retrieval'] = tracklet_retrieval(
                 np.concatenate(embeddings), np.array(identities), np.array(names))

@@ -1,23 +1,26 @@
 """One embedding per tracklet: the crops of a track in one camera, pose-selected and averaged.
 
 A tracklet is one identity's boxes in one camera (a single-camera tracker's track, or the
-ground truth's). Its embedding is the mean of the L2-normalised embeddings of its
-``frames_per_tracklet`` best crops, normalised again; the pair features of those crops are
-kept for the pair head (:mod:`posereid.tracking.association`). ``select='pose'`` takes the crops whose
-keypoints the pose network is most sure of (mean keypoint score: a whole, unoccluded,
-well-framed person), ``'uniform'`` crops evenly spread over the track. Models without pose
-have no scores: they always select uniformly.
+ground truth's). While the footage goes by once, :class:`CandidateSampler` keeps a bounded
+number of each track's crops, evenly spread over the track so far. The candidates of all
+cameras then go through the re-id model together, in batches, with pose on the fly
+(:func:`embed_candidates`). A tracklet's embedding is the mean of the L2-normalised
+embeddings of its ``frames_per_tracklet`` best candidates, normalised again; the pair
+features of those crops are kept for the pair head (:mod:`posereid.tracking.association`).
+``select='pose'`` takes the crops whose keypoints the pose network is most sure of (mean
+keypoint score: a whole, unoccluded, well-framed person), ``'uniform'`` crops evenly spread
+over the track. Models without pose have no scores: they always select uniformly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from posereid.datasets.frames import FrameSource
-
 from posereid.apis.inference import MIN_CROP, ImageFeatures, extract
+from posereid.datasets.boxes import Boxes
+from posereid.datasets.frames import FrameSource
 
 SELECTIONS = ('pose', 'uniform')
 
@@ -49,14 +52,12 @@ class TrackletEmbeddings:
     fps: float
 
 
-def tracklets_from_mot(rows: np.ndarray) -> list[Tracklet]:
-    """Group ``(N, >= 6)`` MOT rows ``frame, id, x, y, w, h, ...`` by id (ids ascending)."""
-    rows = np.asarray(rows, np.float64)
+def tracklets_from_boxes(boxes: Boxes) -> list[Tracklet]:
+    """Group boxes by identity (ids ascending), each in frame order."""
     out = []
-    for track_id in np.unique(rows[:, 1]).astype(int):
-        mine = rows[rows[:, 1] == track_id]
-        mine = mine[np.argsort(mine[:, 0], kind='stable')]
-        out.append(Tracklet(track_id, mine[:, 0].astype(int), mine[:, 2:6].copy()))
+    for track_id in boxes.unique_ids():
+        mine = boxes.of_id(track_id)
+        out.append(Tracklet(int(track_id), mine.frame, mine.xywh))
     return out
 
 
@@ -67,25 +68,95 @@ def select_frames(quality: np.ndarray, keep: int, select: str = 'pose') -> np.nd
     if select not in SELECTIONS:
         raise ValueError(f'select must be one of {SELECTIONS}; got {select!r}')
     if select == 'uniform' or np.ptp(quality) == 0:
-        return _evenly(len(quality), keep)
+        return evenly_spread(len(quality), keep)
     return np.sort(np.argsort(-quality, kind='stable')[:keep])
 
 
-def _evenly(count: int, keep: int) -> np.ndarray:
+def evenly_spread(count: int, keep: int) -> np.ndarray:
     """``min(keep, count)`` indices evenly spread over ``range(count)``."""
     if keep >= count:
         return np.arange(count)
     return np.unique(np.linspace(0, count - 1, keep).round().astype(int))
 
 
-def _crop(frame: np.ndarray, box: np.ndarray) -> np.ndarray | None:
-    """The box's pixels (clipped to the frame), or None when a side is under MIN_CROP."""
+def crop_box(frame: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+    """The ``x, y, w, h`` box's pixels (clipped to the frame), or None when a side is under
+    MIN_CROP."""
     h, w = frame.shape[:2]
     x0, y0 = max(int(round(box[0])), 0), max(int(round(box[1])), 0)
     x1, y1 = min(int(round(box[0] + box[2])), w), min(int(round(box[1] + box[3])), h)
     if x1 - x0 < MIN_CROP or y1 - y0 < MIN_CROP:
         return None
     return np.ascontiguousarray(frame[y0:y1, x0:x1])
+
+
+@dataclass
+class _TrackCrops:
+    """What the sampler keeps of one track: ``(frame, position in the track, crop or None)``
+    at every ``stride``-th box, and how many boxes it has seen."""
+
+    kept: list[tuple[int, int, np.ndarray | None]] = field(default_factory=list)
+    seen: int = 0
+    stride: int = 1
+
+
+@dataclass
+class SampledCrops:
+    """One camera's candidate crops before the model: ``crops`` ``(C)`` of ``tracklets``
+    (``owner`` ``(C,)`` rows into them) on frames ``frame`` ``(C,)``; ``fps`` the footage's."""
+
+    tracklets: list[Tracklet]
+    crops: list[np.ndarray]
+    owner: np.ndarray
+    frame: np.ndarray
+    fps: float
+
+
+class CandidateSampler:
+    """Candidate crops of one camera's tracks while its frames go by, in bounded memory.
+
+    A track's ``k``-th box (0-based) is kept while ``k`` is a multiple of the track's stride;
+    when more than ``2 × candidates`` are kept, every other one is dropped and the stride
+    doubles. So each track holds at most ``2 × candidates`` crops, evenly spread over the
+    track so far, and :meth:`sampled` takes ``candidates`` of them evenly spread.
+    """
+
+    def __init__(self, candidates: int = 32):
+        if candidates < 1:
+            raise ValueError(f'candidates must be >= 1; got {candidates}')
+        self.candidates = candidates
+        self._tracks: dict[int, _TrackCrops] = {}
+
+    def add(self, image: np.ndarray, boxes: Boxes) -> None:
+        """The boxes of one frame (``image``: its ``(H, W, 3)`` RGB pixels), with track ids."""
+        for track_id, frame, box in zip(boxes.ids, boxes.frame, boxes.xywh):
+            track = self._tracks.setdefault(int(track_id), _TrackCrops())
+            if track.seen % track.stride == 0:
+                track.kept.append((int(frame), track.seen, crop_box(image, box)))
+                if len(track.kept) > 2 * self.candidates:
+                    track.kept = [item for item in track.kept
+                                  if (item[1] // track.stride) % 2 == 0]
+                    track.stride *= 2
+            track.seen += 1
+
+    def sampled(self, tracks: Boxes, fps: float) -> tuple[SampledCrops, list[int]]:
+        """The candidates of the tracks of ``tracks`` (a track's boxes, with the ids given to
+        :meth:`add`), and the ids of the tracks that have no crop of at least ``MIN_CROP``
+        pixels a side inside the frames (left out of the result)."""
+        tracklets, crops, owner, frames, empty = [], [], [], [], []
+        for tracklet in tracklets_from_boxes(tracks):
+            kept = self._tracks.get(tracklet.track_id, _TrackCrops()).kept
+            picked = [kept[i] for i in evenly_spread(len(kept), self.candidates)
+                      if kept[i][2] is not None]
+            if not picked:
+                empty.append(tracklet.track_id)
+                continue
+            crops += [crop for _, _, crop in picked]
+            frames += [frame for frame, _, _ in picked]
+            owner += [len(tracklets)] * len(picked)
+            tracklets.append(tracklet)
+        return SampledCrops(tracklets, crops, np.asarray(owner, int), np.asarray(frames, int),
+                            float(fps)), empty
 
 
 @dataclass(frozen=True)
@@ -104,41 +175,40 @@ class CandidateCrops:
     fps: float
 
 
-def candidate_crops(model, source: FrameSource, tracklets: list[Tracklet], candidates: int = 32,
-                    batch_size: int = 32, drop_empty: bool = False) -> CandidateCrops:
-    """``candidates`` crops evenly spread over each track, through :func:`extract` (pose on
-    the fly). A tracklet none of whose boxes gives a crop of at least ``MIN_CROP`` pixels a
-    side raises, naming it and the footage; with ``drop_empty`` it is left out instead (the
-    result's ``tracklets`` are those kept), unless no tracklet is left."""
-    if candidates < 1:
-        raise ValueError(f'candidates must be >= 1; got {candidates}')
-    picks = [t.frames[_evenly(len(t.frames), candidates)] for t in tracklets]
-    wanted: dict[int, list[tuple[int, np.ndarray]]] = {}
-    for k, (tracklet, frames) in enumerate(zip(tracklets, picks)):
-        for frame in frames:
-            box = tracklet.boxes[np.searchsorted(tracklet.frames, frame)]
-            wanted.setdefault(int(frame), []).append((k, box))
-    crops, owners, crop_frames = [], [], []
-    for number, image in source:
-        for k, box in wanted.get(number, ()):
-            crop = _crop(image, box)
-            if crop is not None:
-                crops.append(crop)
-                owners.append(k)
-                crop_frames.append(number)
-    owners, crop_frames = np.asarray(owners, int), np.asarray(crop_frames, int)
-    empty = sorted(set(range(len(tracklets))) - set(owners.tolist()))
-    if empty and drop_empty and len(empty) < len(tracklets):
-        kept = [k for k in range(len(tracklets)) if k not in empty]
-        owners = np.searchsorted(kept, owners)             # renumbered over the kept ones
-        tracklets = [tracklets[k] for k in kept]
-    elif empty:
-        raise ValueError(f'{source.path}: track {tracklets[empty[0]].track_id} has no box of '
-                         f'at least {MIN_CROP} x {MIN_CROP} pixels inside the frames '
-                         f'({len(empty)} such tracks)')
+def embed_candidates(model, sampled: dict[str, SampledCrops],
+                     batch_size: int = 32) -> dict[str, CandidateCrops]:
+    """The candidates of every camera through :func:`~posereid.apis.inference.extract`
+    together (pose on the fly, ``batch_size`` crops a batch, cameras mixed), split back by
+    camera."""
+    crops = [crop for part in sampled.values() for crop in part.crops]
     features = extract(model, crops, batch_size=batch_size)
-    return CandidateCrops(list(tracklets), features, owners, crop_frames,
-                          features.scores.mean(axis=1), float(source.fps))
+    out, start = {}, 0
+    for camera, part in sampled.items():
+        rows = np.arange(start, start + len(part.crops))
+        start += len(part.crops)
+        mine = features.rows(rows)
+        out[camera] = CandidateCrops(part.tracklets, mine, part.owner, part.frame,
+                                     mine.scores.mean(axis=1), part.fps)
+    return out
+
+
+def candidate_crops(model, source: FrameSource, tracklets: list[Tracklet], candidates: int = 32,
+                    batch_size: int = 32) -> CandidateCrops:
+    """The candidates of given tracklets (e.g. the ground truth's) of one camera's footage, read
+    once. A tracklet none of whose boxes gives a crop of at least ``MIN_CROP`` pixels a side
+    raises, naming it and the footage."""
+    sampler = CandidateSampler(candidates)
+    boxes = Boxes.concatenate(Boxes.create(t.frames, t.boxes, ids=np.full(len(t.frames),
+                                                                          t.track_id))
+                              for t in tracklets).by_frame()
+    bounds = np.searchsorted(boxes.frame, np.arange(1, source.num_frames + 2))
+    for number, image in source:
+        sampler.add(image, boxes[bounds[number - 1]:bounds[number]])
+    sampled, empty = sampler.sampled(boxes, source.fps)
+    if empty:
+        raise ValueError(f'{source.path}: track {empty[0]} has no box of at least {MIN_CROP} x '
+                         f'{MIN_CROP} pixels inside the frames ({len(empty)} such tracks)')
+    return embed_candidates(model, {'camera': sampled}, batch_size)['camera']
 
 
 def embed_tracklets(crops: CandidateCrops, frames_per_tracklet: int = 8,

@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posereid.datasets.boxes import Boxes
 from posereid.datasets.mot import read_mot_boxes, read_seqinfo
 from posereid.utils.image_io import read_image
 
@@ -23,11 +24,11 @@ def identity_colour(pid: int) -> tuple[int, int, int]:
     return int(255 * r), int(255 * g), int(255 * b)
 
 
-def draw_identity_boxes(frame: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    """A copy of an RGB ``frame`` with MOT ``boxes`` ``frame, id, x, y, w, h, ...`` drawn, each
-    in its id's colour and labelled with the id."""
+def draw_identity_boxes(frame: np.ndarray, boxes: Boxes) -> np.ndarray:
+    """A copy of an RGB ``frame`` with ``boxes`` drawn, each in its identity's colour and
+    labelled with it."""
     out = frame.copy()
-    for _, pid, x, y, w, h, *_ in boxes:
+    for pid, (x, y, w, h) in zip(boxes.ids, boxes.xywh):
         colour = identity_colour(int(pid))
         x0, y0, x1, y1 = int(x), int(y), int(x + w) - 1, int(y + h) - 1
         cv2.rectangle(out, (x0, y0), (x1, y1), colour, 2)
@@ -50,7 +51,7 @@ def video_storyboard(sequence_dirs: list[str | os.PathLike], frames_per_camera: 
         cells = []
         for frame in picks.astype(int):
             image = read_image(sequence / info['imDir'] / f'{frame:06d}{info["imExt"]}')
-            cell = draw_identity_boxes(image, boxes[boxes[:, 0] == frame])
+            cell = draw_identity_boxes(image, boxes.on_frame(frame))
             cv2.putText(cell, f'{info["name"]}  frame {frame}', (4, info['imHeight'] - 6),
                         cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
             cells += [cell, np.full((info['imHeight'], _GAP, 3), 255, np.uint8)]

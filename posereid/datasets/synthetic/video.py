@@ -36,6 +36,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from posereid.datasets.boxes import Boxes
 from posereid.datasets.mot import write_mot_boxes
 from posereid.utils.image_io import write_jpeg
 from posereid.utils.io import atomic_save_json, atomic_write, read_json
@@ -239,23 +240,24 @@ def _write_camera(config: VideoWorldConfig, out_dir: str, camera_index: int) -> 
     root = Path(out_dir) / f'c{camera_index}'
     (root / 'img1').mkdir(parents=True)
     (root / 'gt').mkdir()
-    rows, keypoints = [], {}
+    people, keypoints = [], {}
     for frame in range(1, config.num_frames + 1):
         image, truth = render_frame(config, camera_index, frame)
         write_jpeg(root / 'img1' / f'{frame:06d}.jpg', image, quality=95)
-        for p in truth:
-            x, y, w, h = p['box']
-            rows.append((frame, p['pid'], x, y, w, h, 1, 1, p['visibility']))
+        people += [(frame, p) for p in truth]
         if truth:
             keypoints[str(frame)] = {str(p['pid']): np.round(p['keypoints'], 2).tolist()
                                      for p in truth}
-    write_mot_boxes(np.asarray(rows, np.float64).reshape(-1, 9), root / 'gt' / 'gt.txt')
+    boxes = Boxes.create([frame for frame, _ in people], [p['box'] for _, p in people],
+                         ids=[p['pid'] for _, p in people],
+                         visibility=[p['visibility'] for _, p in people])
+    write_mot_boxes(boxes, root / 'gt' / 'gt.txt', truth=True)
     atomic_save_json(keypoints, root / 'gt' / 'keypoints.json')
     with atomic_write(root / 'seqinfo.ini') as f:
         f.write(f'[Sequence]\nname=c{camera_index}\nimDir=img1\nframeRate={config.fps}\n'
                 f'seqLength={config.num_frames}\nimWidth={config.frame_width}\n'
                 f'imHeight={config.frame_height}\nimExt=.jpg\n')
-    return len(rows)
+    return len(boxes)
 
 
 def is_video_world_complete(out_dir: str | os.PathLike, config: VideoWorldConfig) -> bool:
