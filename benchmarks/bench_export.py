@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from posereid.apis import init_model
+from posereid.apis import init_predictor
 from posereid.apis.export import check_onnx, example_inputs, export_onnx
 from posereid.engine import load_config
 from posereid.registry import MODELS
@@ -53,14 +53,15 @@ def main() -> None:
         checkpoint = Path(tmp) / 'model.pth'
         torch.save({'state_dict': MODELS.build(load_config(args.config).model).state_dict()},
                    checkpoint)
-        model = init_model(args.config, checkpoint, 'cpu')
-        files = export_onnx(model, tmp)
-        differences = check_onnx(model, files)
+        predictor = init_predictor(args.config, checkpoint, 'cpu')
+        model = predictor.model
+        files = export_onnx(predictor, tmp)
+        differences = check_onnx(predictor, files)
         options = ort.SessionOptions()
         options.intra_op_num_threads = args.threads
         session = ort.InferenceSession(str(files['embedding']), options,
                                        providers=['CPUExecutionProvider'])
-        inputs = example_inputs(model, args.batch)
+        inputs = example_inputs(predictor, args.batch)
         feeds = {i.name: x.numpy() for i, x in zip(session.get_inputs(), inputs)}
 
         @torch.no_grad()

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from mmengine.registry import DefaultScope
 
-from posereid.apis import init_model
+from posereid.apis import init_predictor
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.runner import load_config
 from posereid.engine.tester import resolve_checkpoint
@@ -32,19 +32,19 @@ from posereid.utils.paths import data_root
 STAGES = ('decode', 'detect', 'track', 'embed', 'associate', 'write')
 
 
-def model_for(config: str, checkpoint: str, scratch: Path):
-    """The model of ``checkpoint``, or of ``config`` freshly initialised when it is missing;
+def predictor_for(config: str, checkpoint: str, scratch: Path):
+    """The predictor of ``checkpoint``, or of ``config`` freshly initialised when it is missing;
     and what it is."""
     try:
         resolve_checkpoint(checkpoint)
-        return init_model(config, checkpoint), checkpoint
+        return init_predictor(config, checkpoint), checkpoint
     except FileNotFoundError:
         with DefaultScope.overwrite_default_scope('posereid'):
             model = MODELS.build(load_config(config).model)
         path = scratch / 'untrained.pth'
         torch.save({'state_dict': model.state_dict()}, path)
         print(f'no checkpoint in {checkpoint}: timing a freshly initialised model', flush=True)
-        return init_model(config, path), 'untrained (same speed)'
+        return init_predictor(config, path), 'untrained (same speed)'
 
 
 def main() -> None:
@@ -60,11 +60,12 @@ def main() -> None:
     figures = {'threads': torch.get_num_threads(), 'cpus': os.cpu_count(),
                'cameras': len(videos), 'frames': len(videos) * manifest['num_frames']}
     with tempfile.TemporaryDirectory(prefix='posereid_bench_track_') as scratch:
-        model, figures['model'] = model_for(args.config, args.checkpoint, Path(scratch))
+        predictor, figures['model'] = predictor_for(args.config, args.checkpoint,
+                                                    Path(scratch))
         runs = {'full': MultiCameraConfig(),
                 'per-camera only': MultiCameraConfig(cross_camera=False)}
         for name, config in runs.items():
-            summary = run_tracking(model, videos, Path(scratch) / name, config,
+            summary = run_tracking(predictor, videos, Path(scratch) / name, config,
                                    frame_stride=args.frame_stride)
             seconds = summary['seconds']
             figures[name] = {'seconds': seconds, 'total_s': sum(seconds.values()),

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from posereid.apis import init_model
+from posereid.apis import init_predictor
 from posereid.tracking import MultiCameraConfig, run_tracking
 from posereid.baselines import evaluate_market_folder
 from posereid.datasets.synthetic import (VideoWorldConfig, default_world, generate_video_world,
@@ -234,16 +234,16 @@ Ranked lists of the fusion model (query, then its top 10; green = same person).
 def track_across_cameras(work_root: Path, report: DemoReport) -> dict:
     """The fusion model follows the people of the default video world across its cameras
     (ground-truth boxes), against per-camera ids only."""
-    model = init_model(CONFIGS / 'spindle_fusion_synthetic.py',
-                       work_root / 'spindle_fusion_synthetic')
+    predictor = init_predictor(CONFIGS / 'spindle_fusion_synthetic.py',
+                               work_root / 'spindle_fusion_synthetic')
     root = data_root() / 'synthetic_video'
     manifest = generate_video_world(VideoWorldConfig(), root)
     videos = {camera: root / camera for camera in manifest['boxes']}
     out = report.out_dir / 'tracking'
-    baseline = run_tracking(model, videos, out / 'per_camera',
+    baseline = run_tracking(predictor, videos, out / 'per_camera',
                             MultiCameraConfig(cross_camera=False), evaluate=True,
                             frame_stride=0)['metrics']
-    summary = run_tracking(model, videos, out, MultiCameraConfig(), evaluate=True,
+    summary = run_tracking(predictor, videos, out, MultiCameraConfig(), evaluate=True,
                            frame_stride=0)
     save_video_storyboard(list(videos.values()), out / 'tracked_storyboard.png',
                           boxes_files=[out / 'tracks' / f'{c}.txt' for c in videos])

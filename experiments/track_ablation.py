@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posereid.apis import init_model
+from posereid.apis import Predictor, init_predictor
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
@@ -42,18 +42,18 @@ DETECTIONS = {'ground truth': None, 'degraded': DEGRADED}
 METRICS = ('IDF1', 'IDP', 'IDR', 'HOTA', 'MOTA', 'retrieval_mAP')
 
 
-def evaluate_world(model, world_dir: Path, cameras: list[str], seed: int) -> dict:
+def evaluate_world(predictor: Predictor, world_dir: Path, cameras: list[str], seed: int) -> dict:
     """``{detections: {variant: metrics}}`` on one video world."""
     sources = {camera: open_frames(world_dir / camera) for camera in cameras}
     truth = {camera: read_mot_boxes(world_dir / camera / 'gt' / 'gt.txt') for camera in cameras}
     out = {}
     for name, degrade in DETECTIONS.items():
         start = time.perf_counter()
-        tracked = track_cameras(model, sources, GroundTruthBoxes(degrade, seed),
+        tracked = track_cameras(predictor, sources, GroundTruthBoxes(degrade, seed),
                                 VARIANTS['+ pose-quality frames'])
         out[name] = {}
         for variant, config in VARIANTS.items():
-            metrics = evaluate_tracks(relabel(tracked, model, config), truth)
+            metrics = evaluate_tracks(relabel(tracked, predictor, config), truth)
             retrieval = metrics.pop('tracklet_retrieval', {})
             # per-camera ids rank nothing across cameras
             metrics['retrieval_mAP'] = retrieval.get('mAP') if config.cross_camera else None
@@ -90,13 +90,13 @@ def table(results: dict[int, dict]) -> tuple[dict, str]:
 
 
 def run_ablation(config: Path, checkpoint: Path, seeds: list[int], out_dir: Path) -> dict:
-    model = init_model(config, checkpoint)
+    predictor = init_predictor(config, checkpoint)
     results = {}
     for seed in seeds:
         world = VideoWorldConfig(seed=seed)
         world_dir = data_root() / f'synthetic_video_seed{seed}'
         manifest = generate_video_world(world, world_dir)
-        results[seed] = evaluate_world(model, world_dir, list(manifest['boxes']), seed)
+        results[seed] = evaluate_world(predictor, world_dir, list(manifest['boxes']), seed)
         summary, markdown = table(results)
         atomic_save_json({'config': str(config), 'checkpoint': str(checkpoint),
                           'seeds': sorted(results), 'per_seed': results, 'summary': summary},

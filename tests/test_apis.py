@@ -16,7 +16,7 @@ from PIL import Image
 from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
-from posereid.apis import compare, extract, init_model, search
+from posereid.apis import compare, extract, init_predictor, search
 from posereid.apis.files import save_search
 from posereid.engine import load_config
 from posereid.engine.features import extract_features
@@ -32,13 +32,15 @@ SHIPPED_POSE = dict(type='mmpose', config=str(REPO / 'configs/pose/res18w16_synt
 
 @pytest.fixture(scope='module')
 def models(world, tmp_path_factory):
-    """A tiny SiameseND (no pose) and a tiny SpindleFusion (pose by the shipped network)."""
+    """Predictors of a tiny SiameseND (no pose) and a tiny SpindleFusion (pose by the shipped
+    network)."""
     root = tmp_path_factory.mktemp('apis')
     built = {}
     for name in ('SiameseND', 'SpindleFusion'):
         options = tiny_options(world, name)
         checkpoint = save_untrained_checkpoint(CONFIGS[name], options, root / f'{name}.pth')
-        built[name] = init_model(CONFIGS[name], checkpoint, 'cpu', options, pose=SHIPPED_POSE)
+        built[name] = init_predictor(CONFIGS[name], checkpoint, 'cpu', options,
+                                     pose=SHIPPED_POSE)
     return built
 
 
@@ -50,22 +52,22 @@ def market(world):
 def test_extracted_features_are_those_of_the_test_pipeline(models, market):
     """Unlabelled images through extract give tools/test.py's embeddings (SiameseND: no pose,
     so no cache to differ by), L2-normalised."""
-    model = models['SiameseND']
-    loader = build_test_dataloader(model.cfg, 'synthetic_market')
-    expected = extract_features(model, loader, pair_features=True)
-    features = extract(model, expected.img_paths, batch_size=7)
+    predictor = models['SiameseND']
+    loader = build_test_dataloader(predictor.cfg, 'synthetic_market')
+    expected = extract_features(predictor.model, loader, pair_features=True)
+    features = extract(predictor, expected.img_paths, batch_size=7)
     assert features.names == expected.img_paths
     torch.testing.assert_close(features.ranking, expected.embeddings, atol=1e-5, rtol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(features.embeddings, axis=1), 1, atol=1e-5)
-    from_arrays = extract(model, [np.asarray(Image.open(p).convert('RGB'))
+    from_arrays = extract(predictor, [np.asarray(Image.open(p).convert('RGB'))
                                   for p in expected.img_paths[:3]])
     np.testing.assert_allclose(from_arrays.embeddings, features.embeddings[:3], atol=1e-5)
     assert from_arrays.names == ['array 0', 'array 1', 'array 2']
 
 
 def test_pose_is_computed_on_the_fly_and_returned(models, market):
-    model = models['SpindleFusion']
-    features = extract(model, market / 'query')           # a folder
+    predictor = models['SpindleFusion']
+    features = extract(predictor, market / 'query')           # a folder
     assert len(features) == len(list((market / 'query').glob('*.jpg')))
     assert features.keypoints.shape == (len(features), 14, 2)
     assert features.scores.max() > 0.5                    # the shipped network finds people
@@ -76,25 +78,25 @@ def test_pose_is_computed_on_the_fly_and_returned(models, market):
 
 
 def test_compare_scores_pairs_and_search_is_the_two_stage_ranking(models, market):
-    model = models['SpindleFusion']
-    query = extract(model, sorted(market.glob('query/*.jpg'))[:4])
-    gallery = extract(model, market / 'bounding_box_test')
-    same = compare(model, query, query)
+    predictor = models['SpindleFusion']
+    query = extract(predictor, sorted(market.glob('query/*.jpg'))[:4])
+    gallery = extract(predictor, market / 'bounding_box_test')
+    same = compare(predictor, query, query)
     assert same.shape == (4,) and ((0 <= same) & (same <= 1)).all()
-    result = search(model, query, gallery, topk=10, rescore=6)
+    result = search(predictor, query, gallery, topk=10, rescore=6)
     distmat = compute_distance_matrix(query.ranking, gallery.ranking).float()
-    final = two_stage_rows(model, distmat, query.pair_features, gallery.pair_features, 6)
+    final = two_stage_rows(predictor.model, distmat, query.pair_features, gallery.pair_features, 6)
     np.testing.assert_array_equal(result.indices, torch.argsort(final, dim=1, stable=True)[:, :10])
     assert np.isfinite(result.scores[:, :6]).all() and np.isnan(result.scores[:, 6:]).all()
-    again = search(model, query, gallery, topk=10, rescore=6, index_kind='flat')   # faiss
+    again = search(predictor, query, gallery, topk=10, rescore=6, index_kind='flat')   # faiss
     np.testing.assert_array_equal(again.indices, result.indices)
 
 
 def test_search_results_of_arrays_are_saved_with_their_images(models, market, tmp_path):
-    model = models['SiameseND']
+    predictor = models['SiameseND']
     query = [read_image(p) for p in sorted(market.glob('query/*.jpg'))[:2]]
     gallery = [read_image(p) for p in sorted(market.glob('bounding_box_test/*.jpg'))[:5]]
-    result = search(model, query, gallery, topk=3, rescore=3)
+    result = search(predictor, query, gallery, topk=3, rescore=3)
     with pytest.raises(ValueError, match='array 0: not an image file'):
         save_search(result, tmp_path / 'none')
     assert not (tmp_path / 'none').exists()                     # nothing half-written
@@ -105,29 +107,29 @@ def test_search_results_of_arrays_are_saved_with_their_images(models, market, tm
 
 
 def test_bad_input_is_named(models, market, tmp_path):
-    model = models['SiameseND']
+    predictor = models['SiameseND']
     (tmp_path / 'notes.jpg').write_text('not an image')
     good = sorted(market.glob('query/*.jpg'))[:2]
     with pytest.raises(BadImageError, match='notes.jpg'):
-        extract(model, [*good, tmp_path / 'notes.jpg'])
-    features = extract(model, [*good, tmp_path / 'notes.jpg'], skip_bad=True)
+        extract(predictor, [*good, tmp_path / 'notes.jpg'])
+    features = extract(predictor, [*good, tmp_path / 'notes.jpg'], skip_bad=True)
     assert len(features) == 2 and features.skipped[0][0] == str(tmp_path / 'notes.jpg')
     with pytest.raises(BadImageError, match='too small'):
-        extract(model, [np.zeros((6, 20, 3), np.uint8)])
+        extract(predictor, [np.zeros((6, 20, 3), np.uint8)])
     grey = np.asarray(Image.open(good[0]).convert('L'))
     rgba = np.asarray(Image.open(good[0]).convert('RGBA'))
-    assert extract(model, [grey, rgba]).embeddings.shape[0] == 2      # converted to RGB
+    assert extract(predictor, [grey, rgba]).embeddings.shape[0] == 2      # converted to RGB
     empty = tmp_path / 'empty'
     empty.mkdir()
     with pytest.raises(ValueError, match='no image files'):
-        extract(model, empty)
+        extract(predictor, empty)
 
 
 def test_a_checkpoint_of_another_architecture_is_refused_by_name(world, tmp_path):
     options = tiny_options(world, 'SiameseND')
     checkpoint = save_untrained_checkpoint(CONFIGS['SiameseND'], options, tmp_path / 's.pth')
     with pytest.raises(ValueError, match=r'missing \d+: .*spindle.*unexpected \d+: branch'):
-        init_model(CONFIGS['SpindleFusion'], checkpoint, 'cpu', tiny_options(world))
+        init_predictor(CONFIGS['SpindleFusion'], checkpoint, 'cpu', tiny_options(world))
 
 
 def readme_example() -> str:

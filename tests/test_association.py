@@ -87,7 +87,7 @@ def test_pair_rescoring_touches_the_shortlist_only(camera, fusion):
         groups[name] = tracklet_embeddings(fusion, open_frames(camera.parent / name), tracks,
                                            frames_per_tracklet=3, candidates=6)
     plain = associate(groups)
-    rescored = associate(groups, model=fusion, shortlist=1)
+    rescored = associate(groups, predictor=fusion, shortlist=1)
     changed = np.argwhere(~np.isclose(plain.distance, rescored.distance))
     assert len(changed) > 0
     assert all(rescored.cameras[i] != rescored.cameras[j] for i, j in changed)

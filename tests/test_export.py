@@ -11,7 +11,7 @@ import torch
 from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
-from posereid.apis import init_model
+from posereid.apis import init_predictor
 from posereid.apis.export import check_onnx, export_onnx
 from posereid.models.siamese_nd import SiameseBranch
 
@@ -34,15 +34,16 @@ def test_onnxruntime_matches_pytorch_at_batch_1_and_16(name, world, tmp_path):
     if name == 'SpindleFusion':
         options['model.siamese.matching'] = 'both'          # ND and NCC
     checkpoint = save_untrained_checkpoint(CONFIGS[name], options, tmp_path / 'model.pth')
-    model = init_model(CONFIGS[name], checkpoint, 'cpu', options)
-    files = export_onnx(model, tmp_path / 'onnx')
+    predictor = init_predictor(CONFIGS[name], checkpoint, 'cpu', options)
+    assert predictor.uses_heatmaps == (name == 'SpindleFusion')
+    files = export_onnx(predictor, tmp_path / 'onnx')
     for path in files.values():
         onnx.checker.check_model(str(path))
     graph = onnx.load(str(files['embedding'])).graph
     assert [i.name for i in graph.input] == (['imgs', 'heatmaps'] if name == 'SpindleFusion'
                                               else ['imgs'])
     assert graph.input[0].type.tensor_type.shape.dim[0].dim_param == 'batch'
-    differences = check_onnx(model, files, batch_sizes=(1, 16))
+    differences = check_onnx(predictor, files, batch_sizes=(1, 16))
     assert differences['embedding_max_abs_diff'] <= 1e-4
     assert differences['probability_max_abs_diff'] <= 1e-4
 

@@ -17,7 +17,7 @@ from test_tracklets import SHIPPED_POSE
 from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, save_untrained_checkpoint, tiny_options, world)
 
-from posereid.apis import init_model
+from posereid.apis import init_predictor
 from posereid.datasets.boxes import Boxes
 from posereid.tracking.detections import MMDetBoxes
 from posereid.datasets.frames import open_frames
@@ -89,4 +89,4 @@ def test_an_mmdet_detector_from_config_and_local_checkpoint(camera, tiny_fusion,
         MMDetBoxes(RTMDET_TINY, tiny_fusion[1])
     # mmdet's default scope does not leak into posereid's builders
     config, weights = tiny_fusion
-    assert init_model(config, weights, 'cpu').training is False
+    assert init_predictor(config, weights, 'cpu').model.training is False

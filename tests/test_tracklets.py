@@ -7,7 +7,7 @@ import pytest
 from test_train_fixtures import (  # noqa: F401  (world: a fixture)
     CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
-from posereid.apis import extract, init_model
+from posereid.apis import extract, init_predictor
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
@@ -33,7 +33,8 @@ def fusion(world, tmp_path_factory):
     options = tiny_options(world, 'SpindleFusion')
     checkpoint = save_untrained_checkpoint(CONFIGS['SpindleFusion'], options,
                                            tmp_path_factory.mktemp('model') / 'fusion.pth')
-    return init_model(CONFIGS['SpindleFusion'], checkpoint, 'cpu', options, pose=SHIPPED_POSE)
+    return init_predictor(CONFIGS['SpindleFusion'], checkpoint, 'cpu', options,
+                          pose=SHIPPED_POSE)
 
 
 def test_tracklets_group_boxes_by_id_in_frame_order(camera):

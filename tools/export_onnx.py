@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from posereid.apis import init_model
+from posereid.apis import init_predictor
 from posereid.apis.export import OPSET, check_onnx, export_onnx
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
 
@@ -28,11 +28,11 @@ def main() -> None:
     add_cfg_options(parser)
     args = parser.parse_args()
     with exit_on_user_error():
-        model = init_model(args.config, args.checkpoint, 'cpu', args.cfg_options)
-        files = export_onnx(model, args.out, args.opset)
+        predictor = init_predictor(args.config, args.checkpoint, 'cpu', args.cfg_options)
+        files = export_onnx(predictor, args.out, args.opset)
         print('\n'.join(f'{kind}: {path}' for kind, path in files.items()))
         if not args.no_check:
-            for key, value in check_onnx(model, files).items():
+            for key, value in check_onnx(predictor, files).items():
                 print(f'{key} (onnxruntime vs PyTorch, batch 1 and 16): {value:.2e}')
 
 

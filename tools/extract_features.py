@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from posereid.apis import extract, init_model
+from posereid.apis import extract, init_predictor
 from posereid.apis.files import save_features
 from posereid.engine.cli import exit_on_user_error
 from posereid.engine.runner import DEVICES
@@ -30,9 +30,9 @@ def main() -> None:
     parser.add_argument('--device', choices=DEVICES)
     args = parser.parse_args()
     with exit_on_user_error():
-        model = init_model(args.config, args.checkpoint, args.device)
+        predictor = init_predictor(args.config, args.checkpoint, args.device)
         images = args.images[0] if len(args.images) == 1 else args.images
-        features = extract(model, images, args.batch_size, skip_bad=True, progress=True)
+        features = extract(predictor, images, args.batch_size, skip_bad=True, progress=True)
         path = save_features(features, args.out)
     for name, reason in features.skipped:
         print(f'skipped: {reason}')

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from posereid.apis import init_model, search
+from posereid.apis import init_predictor, search
 from posereid.apis.files import save_search
 from posereid.engine.cli import exit_on_user_error
 from posereid.engine.runner import DEVICES
@@ -33,8 +33,8 @@ def main() -> None:
     parser.add_argument('--device', choices=DEVICES)
     args = parser.parse_args()
     with exit_on_user_error():
-        model = init_model(args.config, args.checkpoint, args.device)
-        result = search(model, args.query, args.gallery, args.topk, args.rescore)
+        predictor = init_predictor(args.config, args.checkpoint, args.device)
+        result = search(predictor, args.query, args.gallery, args.topk, args.rescore)
         files = save_search(result, args.out)
     print(f'{len(result.query)} queries against {len(result.gallery)} gallery images')
     print('\n'.join(f'{kind}: {path}' for kind, path in files.items()))

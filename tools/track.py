@@ -20,7 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from posereid.apis import init_model
+from posereid.apis import init_predictor
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
 from posereid.engine.runner import DEVICES, select_device
@@ -70,9 +70,9 @@ def main() -> None:
             videos = {camera: root / camera for camera in manifest['boxes']}
         detections = detection_source(args.detections, args.seed, args.detector_config,
                                       args.detector_checkpoint, select_device(args.device))
-        model = init_model(args.config, args.checkpoint or Path('work_dirs') /
-                           Path(args.config).stem, args.device, args.cfg_options)
-        summary = run_tracking(model, videos, args.out, config, detections, args.evaluate,
+        predictor = init_predictor(args.config, args.checkpoint or Path('work_dirs') /
+                                   Path(args.config).stem, args.device, args.cfg_options)
+        summary = run_tracking(predictor, videos, args.out, config, detections, args.evaluate,
                                args.frame_stride, args.fps)
     print(f'{len(summary["cameras"])} cameras, {summary["num_global_identities"]} global '
           f'identities, {summary["frames_per_second"]:.1f} frames/s before writing; '

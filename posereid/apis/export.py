@@ -25,6 +25,8 @@ from torch import Tensor, nn
 
 from posereid.utils.io import atomic_write
 
+from .predictor import Predictor
+
 OPSET = 17
 
 
@@ -55,22 +57,23 @@ class PairVerifier(nn.Module):
         return torch.sigmoid(logits[:, 1] - logits[:, 0])
 
 
-def example_inputs(model, batch: int = 2) -> tuple[Tensor, ...]:
-    """Random ``imgs`` (and ``heatmaps``) of the model's input size, on its device."""
-    device = next(model.parameters()).device
-    height, width = model.cfg.model.input_size
-    imgs = torch.randn(batch, 3, height, width, device=device)
-    if not getattr(model, 'uses_heatmaps', False):
-        return (imgs,)
-    h, w = model.heatmap_size
-    return imgs, torch.rand(batch, 14, h, w, device=device)
+def example_inputs(predictor: Predictor, batch: int = 2,
+                   generator: torch.Generator | None = None) -> tuple[Tensor, ...]:
+    """Random ``imgs`` (and ``heatmaps``) of the predictor's input size, drawn on the CPU from
+    ``generator`` (the global one when None) and moved to the predictor's device."""
+    inputs = [torch.randn(batch, 3, *predictor.input_size, generator=generator)]
+    if predictor.uses_heatmaps:
+        inputs.append(torch.rand(batch, 14, *predictor.heatmap_size, generator=generator))
+    return tuple(x.to(predictor.device) for x in inputs)
 
 
-def export_onnx(model, out_dir: str | os.PathLike, opset: int = OPSET) -> dict[str, Path]:
-    """Write ``embedding.onnx`` and ``verifier.onnx`` of ``model`` (from
-    :func:`~posereid.apis.init_model`) into ``out_dir``, atomically."""
+def export_onnx(predictor: Predictor, out_dir: str | os.PathLike,
+                opset: int = OPSET) -> dict[str, Path]:
+    """Write ``embedding.onnx`` and ``verifier.onnx`` of the predictor's model into
+    ``out_dir``, atomically."""
     out_dir = Path(out_dir)
-    inputs = example_inputs(model)
+    model = predictor.model
+    inputs = example_inputs(predictor)
     with torch.no_grad():
         feats = model.extract_pair_features(*inputs)
     names = sorted(feats)
@@ -95,7 +98,8 @@ def export_onnx(model, out_dir: str | os.PathLike, opset: int = OPSET) -> dict[s
     return files
 
 
-def check_onnx(model, files: dict[str, Path], batch_sizes=(1, 16), seed: int = 0) -> dict:
+def check_onnx(predictor: Predictor, files: dict[str, Path], batch_sizes=(1, 16),
+               seed: int = 0) -> dict:
     """Largest absolute difference between onnxruntime and PyTorch, on the embedding and on
     the pair probability, at each batch size: ``{'embedding_max_abs_diff': ...,
     'probability_max_abs_diff': ...}`` (the maximum over the batch sizes)."""
@@ -103,10 +107,11 @@ def check_onnx(model, files: dict[str, Path], batch_sizes=(1, 16), seed: int = 0
 
     sessions = {kind: ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
                 for kind, path in files.items()}
-    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     worst = {'embedding_max_abs_diff': 0.0, 'probability_max_abs_diff': 0.0}
+    model = predictor.model
     for batch in batch_sizes:
-        inputs = example_inputs(model, batch)
+        inputs = example_inputs(predictor, batch, generator)
         with torch.no_grad():
             feats = model.extract_pair_features(*inputs)
             names = sorted(feats)

@@ -1,17 +1,18 @@
 """Run a trained model on your own images: features, pair scores, gallery search.
 
-The model, its test pipeline and its pose backend come from a config and a checkpoint
-(:func:`init_model`). Images are paths, a folder, or ``(H, W, 3)`` uint8 RGB arrays, with no
-labels. Heatmaps are computed on the fly by the config's pose model (``pose``; BlazePose when
-the config names none), a batch at a time, and the crops go through the config's test
-pipeline after its loading steps — the same resize and normalisation as ``tools/test.py``.
-``search`` is ``tools/test.py``'s two-stage ranking: the embedding shortlist (through faiss for
-a large gallery, :class:`~posereid.engine.index.EmbeddingIndex`), re-scored by the pair head.
+A :class:`~posereid.apis.predictor.Predictor` (:func:`~posereid.apis.predictor.init_predictor`)
+holds the model, its test pipeline and its pose backend. Images are paths, a folder, or
+``(H, W, 3)`` uint8 RGB arrays, with no labels. Heatmaps are computed on the fly by the pose
+backend, a batch at a time, and the crops go through the test pipeline — the same resize and
+normalisation as ``tools/test.py``. ``search`` is ``tools/test.py``'s two-stage ranking: the
+embedding shortlist (through faiss for a large gallery,
+:class:`~posereid.engine.index.EmbeddingIndex`), re-scored by the pair head.
 
-    model = init_model('configs/spindle_fusion_synthetic.py', 'work_dirs/spindle_fusion_synthetic')
-    query = extract(model, ['a.jpg', 'b.jpg'])          # query.embeddings: (2, D), unit norm
-    same = compare(model, ['a.jpg'], ['c.jpg'])          # probability of the same person
-    result = search(model, 'query/', 'gallery/', topk=10)
+    predictor = init_predictor('configs/spindle_fusion_synthetic.py',
+                               'work_dirs/spindle_fusion_synthetic')
+    query = extract(predictor, ['a.jpg', 'b.jpg'])      # query.embeddings: (2, D), unit norm
+    same = compare(predictor, ['a.jpg'], ['c.jpg'])      # probability of the same person
+    result = search(predictor, 'query/', 'gallery/', topk=10)
 """
 from __future__ import annotations
 
@@ -27,20 +28,15 @@ from tqdm import tqdm
 
 from posereid.datasets import reid_collate
 from posereid.datasets.folder import IMAGE_EXTENSIONS
-from posereid.datasets.transforms import LoadHeatmaps, LoadImage
 from posereid.engine.index import EmbeddingIndex
 from posereid.engine.retrieval import PAIR_BATCH_SIZE, shortlist_log_odds, verification_log_odds
-from posereid.engine.runner import load_config
-from posereid.engine.tester import load_model
-from posereid.pose.backends import build_pose_backend
 from posereid.pose.heatmap_cache import predict_images
-from posereid.registry import TRANSFORMS
 from posereid.utils.image_io import BadImageError, read_image
+
+from .predictor import Predictor
 
 #: Crops smaller than this (either side, pixels) are refused: no pose or re-id is possible.
 MIN_CROP = 8
-#: The pose model of a config that names none: BlazePose, for real photographs.
-DEFAULT_POSE = dict(type='blazepose')
 
 ImageInput = str | os.PathLike | np.ndarray
 
@@ -99,32 +95,6 @@ class SearchResult:
     gallery: ImageFeatures
 
 
-def init_model(config: str | os.PathLike, checkpoint: str | os.PathLike,
-               device: str | None = None, cfg_options: dict | None = None,
-               pose: dict | None = None) -> torch.nn.Module:
-    """A model in eval mode, with its test pipeline and its pose backend config.
-
-    Args:
-        config, checkpoint: a re-id config and a checkpoint (file or work dir: its last).
-        device: ``'cpu'`` or ``'cuda'`` (default: a GPU if there is one).
-        pose: a pose-backend config instead of the config's (``pose``; BlazePose if none).
-    Returns:
-        The model, with ``cfg``, ``test_pipeline`` (the test pipeline after its loading
-        steps), ``pose_cfg`` and ``heatmap_size`` attached; its pose backend is built on first
-        use.
-    """
-    cfg = load_config(config, cfg_options)
-    model = load_model(cfg, checkpoint, device)
-    model.cfg = cfg
-    model.test_pipeline = [TRANSFORMS.build(t) for t in cfg.test_dataloader.dataset.pipeline]
-    model.test_pipeline = [t for t in model.test_pipeline
-                           if not isinstance(t, (LoadImage, LoadHeatmaps))]
-    model.pose_cfg = dict(pose or cfg.get('pose') or DEFAULT_POSE)
-    model.heatmap_size = tuple(cfg.get('heatmap_size', (32, 16)))
-    model.pose_backend = None
-    return model
-
-
 def image_list(images: ImageInput | Iterable[ImageInput]) -> list[ImageInput]:
     """Paths, a folder (its image files, sorted, sub-folders included) or arrays as a list."""
     if isinstance(images, np.ndarray) and images.ndim == 3:
@@ -164,12 +134,12 @@ def load_rgb(image: ImageInput, name: str) -> np.ndarray:
 
 
 @torch.no_grad()
-def extract(model, images: ImageInput | Iterable[ImageInput], batch_size: int = 32,
+def extract(predictor: Predictor, images: ImageInput | Iterable[ImageInput], batch_size: int = 32,
             skip_bad: bool = False, progress: bool = False) -> ImageFeatures:
     """Features of unlabelled images (see the module doc).
 
     Args:
-        model: from :func:`init_model`.
+        predictor: the model, its pipeline and pose backend.
         images: paths, a folder, one array or a list of ``(H, W, 3)`` uint8 RGB arrays.
         batch_size: images per pose and network batch.
         skip_bad: skip an unreadable or unusable image (named in ``skipped``) instead of
@@ -197,7 +167,7 @@ def extract(model, images: ImageInput | Iterable[ImageInput], batch_size: int = 
                         raise
                     skipped.append((name, str(error)))
             if crops:
-                ranking, feats, keypoints, scores = _forward(model, crops, kept)
+                ranking, feats, keypoints, scores = _forward(predictor, crops, kept)
                 parts['ranking'].append(ranking)
                 pair_parts.append(feats)
                 parts['keypoints'].append(keypoints)
@@ -214,22 +184,20 @@ def extract(model, images: ImageInput | Iterable[ImageInput], batch_size: int = 
         pair_features={k: torch.cat([p[k] for p in pair_parts]) for k in pair_parts[0]})
 
 
-def _forward(model, crops: list[np.ndarray], names: list[str]):
+def _forward(predictor: Predictor, crops: list[np.ndarray], names: list[str]):
     """Ranking embeddings, pair features, keypoints and scores of one batch of RGB crops."""
     results = [dict(img=crop, pid=-1, camid=-1, split='query', img_path=name)
                for crop, name in zip(crops, names)]
     keypoints = np.zeros((len(crops), 14, 2), np.float32)
     scores = np.zeros((len(crops), 14), np.float32)
-    if getattr(model, 'uses_heatmaps', False):
-        if model.pose_backend is None:
-            model.pose_backend = build_pose_backend(
-                dict(model.pose_cfg, heatmap_size=model.heatmap_size))
-        heatmaps, keypoints, scores = predict_images(model.pose_backend, crops,
-                                                     model.heatmap_size)
+    if predictor.pose is not None:
+        heatmaps, keypoints, scores = predict_images(predictor.pose, crops,
+                                                     predictor.heatmap_size)
         for result, maps in zip(results, heatmaps):
             result['heatmaps'] = np.asarray(maps, np.float32)
-    for transform in model.test_pipeline:
+    for transform in predictor.pipeline:
         results = [transform(result) for result in results]
+    model = predictor.model
     data = model.data_preprocessor(reid_collate(results), False)
     feats = model.extract_pair_features(data['imgs'], data.get('heatmaps'))
     ranking = model.ranking_embedding(feats['embedding']).float().cpu()
@@ -237,35 +205,38 @@ def _forward(model, crops: list[np.ndarray], names: list[str]):
             np.asarray(scores, np.float32))
 
 
-def _features(model, images, batch_size: int) -> ImageFeatures:
-    return images if isinstance(images, ImageFeatures) else extract(model, images, batch_size)
+def _features(predictor: Predictor, images, batch_size: int) -> ImageFeatures:
+    return images if isinstance(images, ImageFeatures) else extract(predictor, images,
+                                                                    batch_size)
 
 
-def compare(model, a: ImageInput | Sequence[ImageInput] | ImageFeatures,
+def compare(predictor: Predictor, a: ImageInput | Sequence[ImageInput] | ImageFeatures,
             b: ImageInput | Sequence[ImageInput] | ImageFeatures,
             batch_size: int = 32) -> np.ndarray:
     """The pair head's same-person probability of each pair ``(a[i], b[i])``: ``(P,)``."""
-    a, b = _features(model, a, batch_size), _features(model, b, batch_size)
+    a, b = _features(predictor, a, batch_size), _features(predictor, b, batch_size)
     if len(a) != len(b):
         raise ValueError(f'compare needs as many images on each side; got {len(a)} and {len(b)}')
     index = torch.arange(len(a))
-    return torch.sigmoid(verification_log_odds(model, a.pair_features, b.pair_features, index,
-                                               index, PAIR_BATCH_SIZE)).numpy()
+    return torch.sigmoid(verification_log_odds(predictor.model, a.pair_features,
+                                               b.pair_features, index, index,
+                                               PAIR_BATCH_SIZE)).numpy()
 
 
-def search(model, query, gallery, topk: int = 10, rescore: int = 100,
+def search(predictor: Predictor, query, gallery, topk: int = 10, rescore: int = 100,
            batch_size: int = 32, index_kind: str = 'auto') -> SearchResult:
     """``tools/test.py``'s two-stage ranking of a gallery for each query: the ``rescore``
     nearest by embedding distance, ordered by the pair head's probability, ahead of the rest
     in embedding order (module doc). ``query`` and ``gallery`` are images (as :func:`extract`
     takes them) or :class:`ImageFeatures`; ``index_kind`` as :class:`EmbeddingIndex`'s."""
-    query, gallery = _features(model, query, batch_size), _features(model, gallery, batch_size)
+    query = _features(predictor, query, batch_size)
+    gallery = _features(predictor, gallery, batch_size)
     if topk < 1 or rescore < 0:
         raise ValueError(f'need topk >= 1 and rescore >= 0; got {topk} and {rescore}')
     index = EmbeddingIndex(gallery.ranking, 'euclidean', index_kind)
     distances, nearest = index.search(query.ranking, max(topk, rescore))
     shortlist = min(rescore, nearest.shape[1])
-    log_odds = shortlist_log_odds(model, query.pair_features, gallery.pair_features,
+    log_odds = shortlist_log_odds(predictor.model, query.pair_features, gallery.pair_features,
                                   torch.from_numpy(nearest[:, :shortlist])).numpy()
     # the shortlist by descending log-odds (ties: gallery order), then the embedding order
     order = np.lexsort((nearest[:, :shortlist], -log_odds), axis=1)

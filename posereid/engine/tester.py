@@ -87,8 +87,8 @@ def load_model(cfg: Config, checkpoint: str | os.PathLike, device: str | None = 
                which: str = 'last', allow_partial: bool = False) -> torch.nn.Module:
     """Build ``cfg.model``, load the weights of ``checkpoint`` (a file, or the ``which``
     checkpoint of a work dir: :func:`resolve_checkpoint`) and move it to ``device`` (default:
-    the config's ``device``, else a GPU if there is one). The model's ``checkpoint`` attribute
-    names the file. A counted ``num_classes`` is read from the checkpoint's classifier. A
+    the config's ``device``, else a GPU if there is one). A counted ``num_classes`` is read
+    from the checkpoint's classifier. A
     checkpoint that lacks some of the model's weights, or has others, is refused naming them
     (:func:`~posereid.utils.checkpoint.load_weights`) unless ``allow_partial``."""
     path = resolve_checkpoint(checkpoint, cfg.filename or 'CONFIG', which)
@@ -98,7 +98,6 @@ def load_model(cfg: Config, checkpoint: str | os.PathLike, device: str | None = 
         model_cfg['num_classes'] = state['classifier.weight'].shape[0]
     model = MODELS.build(model_cfg)
     load_weights(model, state, path, allow_partial)
-    model.checkpoint = str(path)
     return model.to(select_device(device or cfg.get('device'))).eval()
 
 
@@ -247,7 +246,8 @@ def test(config, checkpoint, datasets: list[str] | None = None,
         ``<work_dir>/test``.
     """
     cfg = load_config(config, cfg_options)
-    model = load_model(cfg, checkpoint, device, which)
+    checkpoint = resolve_checkpoint(checkpoint, cfg.filename or 'CONFIG', which)
+    model = load_model(cfg, checkpoint, device)
     retrieval = cfg.get('retrieval') or {}
     top_k = top_k or retrieval.get('top_k', 100)
     if out_dir is None:
@@ -259,6 +259,6 @@ def test(config, checkpoint, datasets: list[str] | None = None,
             results[name] = evaluate_dataset(
                 model, cfg, name, top_k, out_dir / name if pictures else None,
                 batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE), rerank=rerank)
-        results[name]['checkpoint'] = model.checkpoint
+        results[name]['checkpoint'] = str(checkpoint)
     atomic_save_json(results, out_dir / 'results.json')
     return results

@@ -6,7 +6,7 @@ constrained clustering (:mod:`.association`), the pipeline that chains them
 (:mod:`.pipeline`), its metrics through TrackEval (:mod:`.metrics`), its pictures
 (:mod:`.pictures`) and ``tools/track.py`` as a function (:mod:`.run`).
 
-    from posereid.apis import init_model
+    from posereid.apis import init_predictor
     from posereid.tracking import MultiCameraConfig, run_tracking
 """
 from .association import Association, associate

@@ -27,6 +27,8 @@ import torch
 
 from posereid.engine.retrieval import PAIR_BATCH_SIZE, verification_log_odds
 
+from posereid.apis.predictor import Predictor
+
 from .tracklets import TrackletEmbeddings
 
 
@@ -95,7 +97,8 @@ def constrained_average_linkage(distance: np.ndarray, forbidden: np.ndarray,
     return np.array([order[label] for label in labels])
 
 
-def pair_probabilities(model, groups: dict[str, TrackletEmbeddings], pairs: np.ndarray,
+def pair_probabilities(predictor: Predictor, groups: dict[str, TrackletEmbeddings],
+                       pairs: np.ndarray,
                        crops_per_side: int = 3) -> np.ndarray:
     """``(P,)`` mean same-person probability of the pair head over the ``crops_per_side`` best
     crops of each side of every tracklet pair ``pairs[p] = (i, j)`` (global tracklet rows)."""
@@ -117,17 +120,18 @@ def pair_probabilities(model, groups: dict[str, TrackletEmbeddings], pairs: np.n
         which.append(np.full(a.size, p))
     left, right, which = map(np.concatenate, (left, right, which))
     probability = torch.sigmoid(verification_log_odds(
-        model, features, features, torch.from_numpy(left), torch.from_numpy(right),
+        predictor.model, features, features, torch.from_numpy(left), torch.from_numpy(right),
         PAIR_BATCH_SIZE)).numpy()
     return np.bincount(which, probability, len(pairs)) / np.bincount(which, None, len(pairs))
 
 
-def associate(groups: dict[str, TrackletEmbeddings], model=None, threshold: float = 0.03,
+def associate(groups: dict[str, TrackletEmbeddings], predictor: Predictor | None = None,
+              threshold: float = 0.03,
               min_transit_s: float | None = None, shortlist: int = 5,
               pair_weight: float = 0.5, crops_per_side: int = 3) -> Association:
     """Global identities of the tracklets of ``groups`` (camera name → its tracklets).
 
-    ``model`` re-scores each tracklet's ``shortlist`` nearest other-camera tracklets with its
+    ``predictor`` re-scores each tracklet's ``shortlist`` nearest other-camera tracklets with its
     pair head (module doc); without it the embeddings alone decide. The default ``threshold``
     suits the demo's SpindleFusion on the video world (its embeddings put most different
     people more than 0.03 apart); another model wants its own.
@@ -140,14 +144,14 @@ def associate(groups: dict[str, TrackletEmbeddings], model=None, threshold: floa
     embeddings = np.concatenate([g.embeddings for g in groups.values()])
     distance = np.clip((1 - embeddings @ embeddings.T) / 2, 0, 1)
     forbidden = cannot_link(cameras, time_spans(groups), min_transit_s)
-    if model is not None and shortlist > 0:
+    if predictor is not None and shortlist > 0:
         candidate = np.where(forbidden | (cameras[:, None] == cameras[None, :]), np.inf,
                              distance)
         nearest = np.argsort(candidate, axis=1, kind='stable')[:, :shortlist]
         pairs = {(min(i, j), max(i, j)) for i, row in enumerate(nearest) for j in row
                  if np.isfinite(candidate[i, j])}
         pairs = np.array(sorted(pairs), int).reshape(-1, 2)
-        probability = pair_probabilities(model, groups, pairs, crops_per_side)
+        probability = pair_probabilities(predictor, groups, pairs, crops_per_side)
         rescored = distance[pairs[:, 0], pairs[:, 1]] * (
             1 - pair_weight + 2 * pair_weight * (1 - probability))
         distance = distance.copy()

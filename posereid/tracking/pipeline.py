@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from posereid.apis.inference import MIN_CROP
+from posereid.apis.predictor import Predictor
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import FootageError, FrameSource
 
@@ -30,7 +31,8 @@ from .association import Association, associate
 from .detections import DetectionSource
 from .metrics import track_identities, tracking_metrics, tracklet_retrieval
 from .single_camera import TrackerConfig, build_tracker, drop_short_tracks
-from .tracklets import SELECTIONS, CandidateCrops, CandidateSampler, embed_candidates, embed_tracklets
+from .tracklets import (SELECTIONS, CandidateCrops, CandidateSampler, embed_candidates,
+                        embed_tracklets)
 
 #: Stages of :func:`track_cameras` timed in ``MultiCameraTracks.seconds``.
 STAGES = ('decode', 'detect', 'track', 'embed', 'associate')
@@ -111,7 +113,8 @@ class MultiCameraTracks:
 
 def follow_camera(camera: str, source: FrameSource, detections: DetectionSource,
                   config: MultiCameraConfig, seconds: dict[str, float],
-                  on_frame: FrameCallback | None = None) -> tuple[Boxes, CandidateSampler | None]:
+                  on_frame: FrameCallback | None = None
+                  ) -> tuple[Boxes, CandidateSampler | None]:
     """One camera's tracks (tracks shorter than ``min_track_frames`` left out) and, for
     cross-camera association, the sampler holding their candidate crops: one pass over the
     footage, decoded only when the detector, the sampler or ``on_frame`` needs the pixels.
@@ -152,11 +155,11 @@ def follow_camera(camera: str, source: FrameSource, detections: DetectionSource,
     return tracks, sampler
 
 
-def track_cameras(model, sources: dict[str, FrameSource], detections: DetectionSource,
+def track_cameras(predictor: Predictor, sources: dict[str, FrameSource], detections: DetectionSource,
                   config: MultiCameraConfig = MultiCameraConfig(),
                   on_frame: FrameCallback | None = None) -> MultiCameraTracks:
     """Track the people of every camera of ``sources`` through all of them (module doc).
-    ``model`` is needed for cross-camera association; ``on_frame`` sees every frame read."""
+    ``predictor`` is needed for cross-camera association; ``on_frame`` sees every frame read."""
     if not sources:
         raise ValueError('track_cameras needs at least one camera')
     local, sampled, failures, notes = {}, {}, {}, {}
@@ -185,19 +188,20 @@ def track_cameras(model, sources: dict[str, FrameSource], detections: DetectionS
     if not local:
         raise ValueError('no camera could be tracked: ' + '; '.join(failures.values()))
     start = time.perf_counter()
-    crops = embed_candidates(model, sampled) if sampled else {}
+    crops = embed_candidates(predictor, sampled) if sampled else {}
     seconds['embed'] += time.perf_counter() - start
     single = MultiCameraTracks(local, local, crops, None,
                                {camera: sources[camera].fps for camera in local},
                                {camera: sources[camera].num_frames for camera in local},
                                failures, seconds, notes)
     start = time.perf_counter()
-    result = relabel(single, model, config)
+    result = relabel(single, predictor, config)
     result.seconds['associate'] = time.perf_counter() - start
     return result
 
 
-def relabel(result: MultiCameraTracks, model, config: MultiCameraConfig) -> MultiCameraTracks:
+def relabel(result: MultiCameraTracks, predictor: Predictor,
+            config: MultiCameraConfig) -> MultiCameraTracks:
     """``result`` with new global identities for its single-camera tracks, from their
     candidate crops as ``config`` says: the association step of :func:`track_cameras`, on its
     own so that variants reuse one pass of the model."""
@@ -210,9 +214,9 @@ def relabel(result: MultiCameraTracks, model, config: MultiCameraConfig) -> Mult
     if config.cross_camera:
         groups = {camera: embed_tracklets(crops[camera], config.frames_per_tracklet,
                                           config.select) for camera in local}
-        association = associate(groups, model if config.rescore else None, config.threshold,
-                                config.min_transit_s, config.shortlist, config.pair_weight,
-                                config.crops_per_side)
+        association = associate(groups, predictor if config.rescore else None,
+                                config.threshold, config.min_transit_s, config.shortlist,
+                                config.pair_weight, config.crops_per_side)
         global_ids = {(str(c), int(t)): int(g) for c, t, g in zip(
             association.cameras, association.track_ids, association.global_ids)}
     else:

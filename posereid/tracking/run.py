@@ -31,6 +31,7 @@ from typing import Iterator
 
 import numpy as np
 
+from posereid.apis.predictor import Predictor
 from posereid.datasets.frames import FootageError, open_frames
 from posereid.datasets.mot import read_mot_truth, write_mot_boxes
 from posereid.utils.image_io import read_image, write_jpeg
@@ -88,7 +89,7 @@ class FrameSpool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
+def run_tracking(predictor: Predictor, videos: dict[str, Path], out_dir: str | os.PathLike,
                  config: MultiCameraConfig = MultiCameraConfig(),
                  detections: DetectionSource | None = None, evaluate: bool = False,
                  frame_stride: int = 1, fps: float | None = None) -> dict:
@@ -116,7 +117,7 @@ def run_tracking(model, videos: dict[str, Path], out_dir: str | os.PathLike,
         raise ValueError('no camera could be read: ' + '; '.join(failures.values()))
     spool = FrameSpool(out_dir / SPOOL, frame_stride) if frame_stride else None
     try:
-        result = track_cameras(model, sources, detections, config,
+        result = track_cameras(predictor, sources, detections, config,
                                on_frame=spool.add if spool else None)
         result.failures = {**failures, **result.failures}
         metrics = None

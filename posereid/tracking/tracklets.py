@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from posereid.apis.inference import MIN_CROP, ImageFeatures, extract
+from posereid.apis.predictor import Predictor
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import FrameSource
 
@@ -175,13 +176,13 @@ class CandidateCrops:
     fps: float
 
 
-def embed_candidates(model, sampled: dict[str, SampledCrops],
+def embed_candidates(predictor: Predictor, sampled: dict[str, SampledCrops],
                      batch_size: int = 32) -> dict[str, CandidateCrops]:
     """The candidates of every camera through :func:`~posereid.apis.inference.extract`
     together (pose on the fly, ``batch_size`` crops a batch, cameras mixed), split back by
     camera."""
     crops = [crop for part in sampled.values() for crop in part.crops]
-    features = extract(model, crops, batch_size=batch_size)
+    features = extract(predictor, crops, batch_size=batch_size)
     out, start = {}, 0
     for camera, part in sampled.items():
         rows = np.arange(start, start + len(part.crops))
@@ -192,8 +193,8 @@ def embed_candidates(model, sampled: dict[str, SampledCrops],
     return out
 
 
-def candidate_crops(model, source: FrameSource, tracklets: list[Tracklet], candidates: int = 32,
-                    batch_size: int = 32) -> CandidateCrops:
+def candidate_crops(predictor: Predictor, source: FrameSource, tracklets: list[Tracklet],
+                    candidates: int = 32, batch_size: int = 32) -> CandidateCrops:
     """The candidates of given tracklets (e.g. the ground truth's) of one camera's footage, read
     once. A tracklet none of whose boxes gives a crop of at least ``MIN_CROP`` pixels a side
     raises, naming it and the footage."""
@@ -208,7 +209,7 @@ def candidate_crops(model, source: FrameSource, tracklets: list[Tracklet], candi
     if empty:
         raise ValueError(f'{source.path}: track {empty[0]} has no box of at least {MIN_CROP} x '
                          f'{MIN_CROP} pixels inside the frames ({len(empty)} such tracks)')
-    return embed_candidates(model, {'camera': sampled}, batch_size)['camera']
+    return embed_candidates(predictor, {'camera': sampled}, batch_size)['camera']
 
 
 def embed_tracklets(crops: CandidateCrops, frames_per_tracklet: int = 8,
@@ -237,7 +238,7 @@ def embed_tracklets(crops: CandidateCrops, frames_per_tracklet: int = 8,
         crops.owner[rows.numpy()], crops.fps)
 
 
-def tracklet_embeddings(model, source: FrameSource, tracklets: list[Tracklet],
+def tracklet_embeddings(predictor: Predictor, source: FrameSource, tracklets: list[Tracklet],
                         frames_per_tracklet: int = 8, select: str = 'pose',
                         candidates: int = 32, batch_size: int = 32) -> TrackletEmbeddings:
     """Embed each tracklet of one camera (see the module doc): :func:`candidate_crops` then
@@ -245,5 +246,5 @@ def tracklet_embeddings(model, source: FrameSource, tracklets: list[Tracklet],
     if frames_per_tracklet < 1 or candidates < frames_per_tracklet:
         raise ValueError(f'need 1 <= frames_per_tracklet <= candidates; got '
                          f'{frames_per_tracklet}, {candidates}')
-    return embed_tracklets(candidate_crops(model, source, tracklets, candidates, batch_size),
+    return embed_tracklets(candidate_crops(predictor, source, tracklets, candidates, batch_size),
                            frames_per_tracklet, select)
