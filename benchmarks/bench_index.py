@@ -64,7 +64,7 @@ def problem(args) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run(kind: str, args) -> dict:
-    from posereid.engine.index import EmbeddingIndex
+    from posereid.retrieval.index import EmbeddingIndex
 
     gallery, queries = problem(args)
     start = time.perf_counter()

@@ -32,9 +32,10 @@ from posereid.datasets.synthetic import generate_world, small_world
 from posereid.engine import build_cache_for_source, train
 from posereid.engine.cli import add_cfg_options
 from posereid.engine.features import extract_features
-from posereid.engine.retrieval import all_pairs_ranking, two_stage_ranking
-from posereid.engine.runner import load_config
-from posereid.engine.tester import build_test_dataloader, load_model, resolve_checkpoint
+from posereid.retrieval.two_stage import all_pairs_ranking, two_stage_ranking
+from posereid.engine.config import load_config
+from posereid.engine.tester import build_test_dataloader, load_model
+from posereid.engine.work_dir import last_checkpoint, resolve_checkpoint
 from posereid.evaluation import compute_distance_matrix, rank_summary
 from posereid.utils import atomic_save_json
 
@@ -52,7 +53,7 @@ def train_fallback(config: str) -> tuple[str, dict]:
         build_cache_for_source(domain, world / domain.split('_')[1], {'type': 'ground_truth'},
                                FALLBACK / 'heatmaps' / domain, progress=False)
     work_dir = FALLBACK / 'model'
-    if not (work_dir / 'last_checkpoint').is_file():
+    if last_checkpoint(work_dir) is None:
         train(config, work_dir, dict(options, **{'train_cfg.max_epochs': 2,
                                                  'train_cfg.val_begin': 10 ** 9,
                                                  'console_log_level': 'WARNING'}))

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from posereid.engine.features import ExtractedFeatures
-from posereid.engine.retrieval import (streamed_rank_metrics, two_stage_ranking,
+from posereid.retrieval.two_stage import (streamed_rank_metrics, two_stage_ranking,
                                        verification_log_odds)
 from posereid.evaluation import (compute_distance_matrix, evaluate_pairs, rank_summary,
                                  sample_verification_pairs)

@@ -22,8 +22,8 @@ from mmengine.registry import DefaultScope
 
 from posereid.apis import init_predictor
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
-from posereid.engine.runner import load_config
-from posereid.engine.tester import resolve_checkpoint
+from posereid.engine.config import load_config
+from posereid.engine.work_dir import resolve_checkpoint
 from posereid.registry import MODELS
 from posereid.tracking import MultiCameraConfig, run_tracking
 from posereid.utils.io import atomic_save_json

@@ -26,7 +26,7 @@ from mmengine.config import Config
 
 from posereid.engine import load_config, test, train
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
-from posereid.engine.runner import checkpoint_epoch, last_checkpoint
+from posereid.engine.work_dir import checkpoint_epoch, last_checkpoint
 from posereid.utils.io import atomic_save_json, atomic_write
 
 #: The shipped configs, beside this folder in the checkout.

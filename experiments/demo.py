@@ -34,6 +34,7 @@ from posereid.datasets.synthetic import (VideoWorldConfig, default_world, genera
                                          generate_world)
 from posereid.engine import cross_dataset, train
 from posereid.engine.heatmaps import build_cache_for_source
+from posereid.engine.work_dir import last_checkpoint
 from posereid.pose.training import synthetic_pose_backend_cfg
 from posereid.utils.io import atomic_write
 from posereid.utils.paths import data_root
@@ -169,7 +170,7 @@ def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> list
         config_path = CONFIGS / f'{config}.py'
         source_options = {'train_dataloader.dataset.source': source,
                           'val_dataloader.dataset.source': source}
-        if (work_dir / 'last_checkpoint').is_file():
+        if last_checkpoint(work_dir) is not None:
             print(f'  {model} on {source}: reusing {work_dir} (delete it to retrain)')
         else:
             print(f'  {model} on {source}: training -> {work_dir}', flush=True)

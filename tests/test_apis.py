@@ -20,7 +20,7 @@ from posereid.apis import compare, extract, init_predictor, search
 from posereid.apis.files import save_search
 from posereid.engine import load_config
 from posereid.engine.features import extract_features
-from posereid.engine.retrieval import two_stage_rows
+from posereid.retrieval.two_stage import two_stage_rows
 from posereid.engine.tester import build_test_dataloader
 from posereid.evaluation import compute_distance_matrix
 from posereid.pose.keypoints import KEYPOINT_INDEX

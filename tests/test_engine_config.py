@@ -7,7 +7,7 @@ import torch
 from test_train_fixtures import CONFIGS, data_env, one_thread, tiny_options, world  # noqa: F401
 
 from posereid import engine
-from posereid.engine.runner import load_config, select_device
+from posereid.engine.config import load_config, select_device
 
 
 def test_loading_a_config_with_a_data_root_leaves_the_environment_alone(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from posereid.engine.index import EmbeddingIndex
+from posereid.retrieval.index import EmbeddingIndex
 
 
 def _clusters(num_ids=40, per_id=6, dim=32, seed=0):
@@ -39,7 +39,7 @@ def test_exact_faiss_matches_torch(metric, seed):
 def test_torch_search_matches_brute_force_across_blocks(monkeypatch):
     """Queries searched a block at a time give the full distance matrix's neighbours."""
     gallery, queries, _ = _clusters()
-    monkeypatch.setattr('posereid.engine.index.TORCH_BLOCK_ENTRIES', 3 * len(gallery))
+    monkeypatch.setattr('posereid.retrieval.index.TORCH_BLOCK_ENTRIES', 3 * len(gallery))
     values, indices = EmbeddingIndex(gallery).search(queries, 5)
     full = torch.cdist(torch.from_numpy(queries), torch.from_numpy(gallery))
     top = full.topk(5, dim=1, largest=False)

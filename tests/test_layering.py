@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / 'posereid'
 
 #: The layers of posereid's sub-packages, bottom first.
 LAYERS = (('registry', 'utils'), ('pose', 'evaluation'), ('datasets', 'models', 'baselines'),
-          ('visualization',), ('engine',), ('apis',), ('tracking',))
+          ('visualization', 'retrieval'), ('engine',), ('apis',), ('tracking',))
 LAYER = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from posereid.engine.retrieval import (all_pairs_ranking, two_stage_ranking,
+from posereid.retrieval.two_stage import (all_pairs_ranking, two_stage_ranking,
                                        verification_log_odds)
 from posereid.evaluation import compute_distance_matrix
 
@@ -77,7 +77,7 @@ def test_top_k_must_be_positive():
 
 @pytest.mark.parametrize('protocol', ['market', 'single_gallery_shot'])
 def test_streamed_metrics_equal_the_whole_matrix_ones_in_any_block_size(protocol, monkeypatch):
-    from posereid.engine import retrieval
+    from posereid.retrieval import two_stage as retrieval
     from posereid.engine.features import ExtractedFeatures
     from posereid.evaluation import rank_summary
 

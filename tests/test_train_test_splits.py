@@ -8,7 +8,7 @@ from mmengine.registry import DefaultScope
 from test_train_fixtures import CONFIGS, data_env, one_thread, tiny_options, world  # noqa: F401
 
 from posereid.datasets import build_source
-from posereid.engine.runner import load_config
+from posereid.engine.config import load_config
 from posereid.engine.splits import default_splits, run_splits, split_options
 from posereid.registry import DATASETS
 

@@ -15,7 +15,7 @@ import argparse
 from posereid.apis import extract, init_predictor
 from posereid.apis.files import save_features
 from posereid.engine.cli import exit_on_user_error
-from posereid.engine.runner import DEVICES
+from posereid.engine.config import DEVICES
 
 
 def main() -> None:

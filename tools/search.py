@@ -15,7 +15,7 @@ import argparse
 from posereid.apis import init_predictor, search
 from posereid.apis.files import save_search
 from posereid.engine.cli import exit_on_user_error
-from posereid.engine.runner import DEVICES
+from posereid.engine.config import DEVICES
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import argparse
 
 from posereid.engine import cross_dataset, test
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
-from posereid.engine.runner import DEVICES
+from posereid.engine.config import DEVICES
 from posereid.engine.tester import format_results_table
 
 DEFAULT_MATRIX = 'configs/cross_dataset/synthetic.py'

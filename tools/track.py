@@ -23,7 +23,7 @@ from pathlib import Path
 from posereid.apis import init_predictor
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
-from posereid.engine.runner import DEVICES, select_device
+from posereid.engine.config import DEVICES
 from posereid.tracking import MultiCameraConfig, camera_names, run_tracking
 from posereid.tracking.detections import detection_source
 from posereid.utils.paths import data_root
@@ -68,10 +68,10 @@ def main() -> None:
             root = data_root() / 'synthetic_video'
             manifest = generate_video_world(VideoWorldConfig(), root)
             videos = {camera: root / camera for camera in manifest['boxes']}
-        detections = detection_source(args.detections, args.seed, args.detector_config,
-                                      args.detector_checkpoint, select_device(args.device))
         predictor = init_predictor(args.config, args.checkpoint or Path('work_dirs') /
                                    Path(args.config).stem, args.device, args.cfg_options)
+        detections = detection_source(args.detections, args.seed, args.detector_config,
+                                      args.detector_checkpoint, predictor.device.type)
         summary = run_tracking(predictor, videos, args.out, config, detections, args.evaluate,
                                args.frame_stride, args.fps)
     print(f'{len(summary["cameras"])} cameras, {summary["num_global_identities"]} global '

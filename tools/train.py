@@ -10,7 +10,8 @@ import argparse
 
 from posereid.engine import train
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
-from posereid.engine.runner import DEVICES, LAUNCHERS
+from posereid.engine.config import DEVICES
+from posereid.engine.runner import LAUNCHERS
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
-from posereid.engine.runner import DEVICES
+from posereid.engine.config import DEVICES
 from posereid.engine.splits import run_splits
 
 

@@ -6,7 +6,7 @@ holds the model, its test pipeline and its pose backend. Images are paths, a fol
 backend, a batch at a time, and the crops go through the test pipeline — the same resize and
 normalisation as ``tools/test.py``. ``search`` is ``tools/test.py``'s two-stage ranking: the
 embedding shortlist (through faiss for a large gallery,
-:class:`~posereid.engine.index.EmbeddingIndex`), re-scored by the pair head.
+:class:`~posereid.retrieval.index.EmbeddingIndex`), re-scored by the pair head.
 
     predictor = init_predictor('configs/spindle_fusion_synthetic.py',
                                'work_dirs/spindle_fusion_synthetic')
@@ -28,8 +28,8 @@ from tqdm import tqdm
 
 from posereid.datasets import reid_collate
 from posereid.datasets.folder import IMAGE_EXTENSIONS
-from posereid.engine.index import EmbeddingIndex
-from posereid.engine.retrieval import PAIR_BATCH_SIZE, shortlist_log_odds, verification_log_odds
+from posereid.retrieval.index import EmbeddingIndex
+from posereid.retrieval.two_stage import PAIR_BATCH_SIZE, shortlist_log_odds, verification_log_odds
 from posereid.pose.heatmap_cache import predict_images
 from posereid.utils.image_io import BadImageError, read_image
 

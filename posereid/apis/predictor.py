@@ -18,8 +18,9 @@ import torch
 from mmengine.config import Config
 
 from posereid.datasets.transforms import LoadHeatmaps, LoadImage
-from posereid.engine.runner import load_config
-from posereid.engine.tester import load_model, resolve_checkpoint
+from posereid.engine.config import load_config
+from posereid.engine.tester import load_model
+from posereid.engine.work_dir import resolve_checkpoint
 from posereid.pose.backends import build_pose_backend
 from posereid.pose.base import PoseBackend
 from posereid.registry import TRANSFORMS

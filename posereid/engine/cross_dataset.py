@@ -28,7 +28,7 @@ from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.matrix import draw_matrix_heatmap
 
 from .errors import USER_ERRORS
-from .runner import load_config
+from .config import load_config
 from .tester import evaluate_dataset, load_model
 
 CSV_FIELDS = ('model', 'source', 'target', 'phase', 'status', 'num_identities', 'pair_accuracy',

@@ -17,7 +17,7 @@ from posereid.datasets import build_source
 from posereid.pose.heatmap_cache import build_cache_for_images
 
 from .errors import config_command
-from .runner import LOADERS, load_config
+from .config import LOADERS, load_config
 
 
 def source_images(source) -> list[str]:

@@ -1,31 +1,12 @@
 """Build mmengine's Runner from a posereid config and train it: what ``tools/train.py`` does.
 
-Config conventions (see ``configs/_base_/default_runtime.py`` and ``docs/training.md``):
-
-* ``data_root``: root of every dataset; ``None`` keeps :func:`posereid.utils.paths.data_root`
-  (``$POSEREID_DATA`` or ``./data``). A value (from the config or ``--cfg-options``) is given to
-  every dataloader's ``ReIDDataset`` (its ``data_root``), so each source's default folder is
-  found below it; the process environment is left alone.
-* ``heatmap_root``: folder of the heatmap caches, one sub-folder per source variant; a dataset
-  dict with ``heatmap_cache='auto'`` reads ``<heatmap_root>/<cache name>`` (the source's
-  ``cache_name``: ``market1501``, ``cuhk03_labeled_classic``, ...).
-* The input size is written once, as the pipelines' ``Resize`` size: a model config without
-  ``input_size`` takes it from the test pipeline (one that gives another is an error).
-* ``console_log_level``: the level of mmengine's console lines (default: ``log_level``); e.g.
-  ``'WARNING'`` leaves the environment, config and hook dumps and the loss lines to the run's log
-  file, and shows progress bars (:class:`~posereid.engine.hooks.ProgressBarHook`) instead.
-* ``device``: ``'cpu'`` or ``'cuda'`` (set by ``--device``); ``None`` takes a GPU when there is
-  one. The model is moved there by :class:`ReIDRunner`; the process environment is left alone.
-* ``model.num_classes``: left out (``None``) with an identity loss, it is the number of
-  training identities of the training source, counted when the run starts.
-* ``optim_wrapper.type='AmpOptimWrapper'`` (mixed precision) runs as a plain ``OptimWrapper``
-  on the CPU, where mmengine has no fp16 autocast.
-* Distributed runs pick the ``nccl`` backend on GPUs and ``gloo`` on the CPU.
+The config conventions it relies on (data root, heatmap caches, input size, device, counted
+``num_classes``, mixed precision on the CPU) are in :mod:`posereid.engine.config`; the work
+dir it writes is read by :mod:`posereid.engine.work_dir`.
 """
 from __future__ import annotations
 
 import logging
-import os
 import re
 from pathlib import Path
 
@@ -35,86 +16,13 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper, revert_sync_batchnorm
 from mmengine.runner import Runner
 
-from posereid.datasets.sources import source_cache_name
 from posereid.utils.checkpoint import (load_checkpoint_safely, load_weights,
                                        mmengine_checkpoint_globals, state_dict_of)
 
+from .config import load_config, select_device
 from .errors import caches_hint
 
-DEVICES = ('cpu', 'cuda')
 LAUNCHERS = ('none', 'pytorch', 'slurm')
-#: The dataloaders of a config.
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-
-
-def load_config(config: str | os.PathLike | Config, cfg_options: dict | None = None) -> Config:
-    """Read a config file (or copy a Config), merge ``cfg_options``, give every dataloader's
-    dataset the config's ``data_root`` and resolve ``heatmap_cache='auto'``."""
-    if isinstance(config, Config):
-        cfg = config.copy()
-    else:
-        if not Path(config).is_file():
-            raise FileNotFoundError(f'config file {config} not found (expected an mmengine '
-                                    f'python config such as configs/spindle_fusion.py)')
-        cfg = Config.fromfile(str(config))
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    for loader in LOADERS:
-        dataset = (cfg.get(loader) or {}).get('dataset')
-        if dataset is None:
-            continue
-        if cfg.get('data_root') and dataset.get('data_root') is None:
-            dataset['data_root'] = str(Path(cfg.data_root).expanduser().resolve())
-        if dataset.get('heatmap_cache') == 'auto':
-            dataset['heatmap_cache'] = default_heatmap_cache(cfg, dataset['source'])
-    _fill_input_size(cfg)
-    return cfg
-
-
-def resize_size(cfg: Config) -> tuple[int, int] | None:
-    """``(H, W)`` of the ``Resize`` transform of the config's test (else val, else train)
-    pipeline, or ``None`` when it has none."""
-    for loader in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
-        pipeline = ((cfg.get(loader) or {}).get('dataset') or {}).get('pipeline') or ()
-        for transform in pipeline:
-            if isinstance(transform, dict) and str(transform.get('type')).endswith('Resize'):
-                return tuple(transform['size'])
-    return None
-
-
-def _fill_input_size(cfg: Config) -> None:
-    model, size = cfg.get('model'), resize_size(cfg)
-    if model is None or size is None:
-        return
-    if model.get('input_size') is None:
-        model['input_size'] = size
-    elif tuple(model['input_size']) != size:
-        raise ValueError(f'model.input_size {tuple(model["input_size"])} differs from the '
-                         f"pipeline's Resize size {size}: leave input_size out of the model "
-                         f'config (it is taken from the pipeline) or make them agree')
-
-
-def source_name(source: str | dict) -> str:
-    """The dataset name of a ``ReIDDataset`` ``source`` (a name or ``dict(name=...)``)."""
-    return source if isinstance(source, str) else source['name']
-
-
-def default_heatmap_cache(cfg: Config, source: str | dict) -> str:
-    """``<heatmap_root>/<cache name>``: where a config's dataset finds its heatmap cache, one
-    folder per source variant (:func:`~posereid.datasets.sources.source_cache_name`)."""
-    return str(Path(cfg.get('heatmap_root') or 'work_dirs/heatmaps') / source_cache_name(source))
-
-
-def select_device(device: str | None) -> str:
-    """The device to run on: ``device`` (``'cpu'`` or ``'cuda'``, which must exist), or by
-    default a GPU when there is one."""
-    if device is None:
-        return 'cuda' if torch.cuda.is_available() else 'cpu'
-    if device not in DEVICES:
-        raise ValueError(f'device must be one of {DEVICES}, got {device!r}')
-    if device == 'cuda' and not torch.cuda.is_available():
-        raise RuntimeError('--device cuda was asked for but no CUDA device is available')
-    return device
 
 
 class ReIDRunner(Runner):
@@ -173,15 +81,17 @@ class ReIDRunner(Runner):
         return logger
 
     def wrap_model(self, model_wrapper_cfg, model):
-        device = self.cfg.get('device')
-        if device is None or self.distributed or is_model_wrapper(model):
+        if self.distributed or is_model_wrapper(model):
             return super().wrap_model(model_wrapper_cfg, model)
-        return revert_sync_batchnorm(model.to(select_device(device)))
+        return revert_sync_batchnorm(model.to(self.cfg.device))
 
 
 def prepare_runner_config(cfg: Config, work_dir=None, resume: bool | str | None = None,
-                          launcher: str = 'none', seed: int | None = None) -> Config:
-    """Fill in what the command line decides: work dir, resume, launcher, seed, DDP set-up."""
+                          launcher: str = 'none', seed: int | None = None,
+                          device: str | None = None) -> Config:
+    """Fill in what the command line decides: work dir, resume, launcher, seed, the device
+    (``device``, else the config's, else a GPU if there is one: decided here, once), DDP
+    set-up."""
     if launcher not in LAUNCHERS:
         raise ValueError(f'launcher must be one of {LAUNCHERS}, got {launcher!r}')
     if work_dir is not None:
@@ -198,9 +108,10 @@ def prepare_runner_config(cfg: Config, work_dir=None, resume: bool | str | None 
             cfg.load_from = None   # mmengine then resumes from <work_dir>/last_checkpoint
     if seed is not None:
         cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
+    cfg.device = select_device(device or cfg.get('device'))
     cfg.launcher = launcher
     if launcher != 'none':
-        backend = 'nccl' if select_device(cfg.get('device')) == 'cuda' else 'gloo'
+        backend = 'nccl' if cfg.device == 'cuda' else 'gloo'
         env_cfg = cfg.get('env_cfg') or {}
         env_cfg.setdefault('dist_cfg', {}).setdefault('backend', backend)
         cfg.env_cfg = env_cfg
@@ -211,7 +122,7 @@ def prepare_runner_config(cfg: Config, work_dir=None, resume: bool | str | None 
     _check_pair_batches(cfg)
     optim_wrapper = cfg.get('optim_wrapper') or {}
     if (str(optim_wrapper.get('type', '')).endswith('AmpOptimWrapper')
-            and select_device(cfg.get('device')) == 'cpu'):
+            and cfg.device == 'cpu'):
         optim_wrapper['type'] = 'OptimWrapper'
         for key in ('dtype', 'loss_scale', 'use_fsdp'):
             optim_wrapper.pop(key, None)
@@ -248,11 +159,11 @@ def _check_pair_batches(cfg: Config) -> None:
                          f'consecutive pairs), got {loader["batch_size"]}')
 
 
-def init_distributed(launcher: str) -> None:
+def init_distributed(launcher: str, device: str) -> None:
     """Start the process group of a torchrun launch on the CPU ourselves: mmengine's
     ``init_dist`` calls ``torch.cuda.set_device``, which fails without a GPU. GPU runs (and
     slurm, which needs GPUs) are left to mmengine."""
-    if launcher != 'pytorch' or torch.cuda.is_available():
+    if launcher != 'pytorch' or device == 'cuda':
         return
     if not torch.distributed.is_initialized():
         torch.distributed.init_process_group(backend='gloo')
@@ -262,30 +173,14 @@ def build_runner(config, work_dir=None, cfg_options: dict | None = None,
                  resume: bool | str | None = None, launcher: str = 'none',
                  seed: int | None = None, device: str | None = None) -> Runner:
     """:class:`ReIDRunner` for ``config`` (path or Config) with the command line's choices."""
-    cfg = load_config(config, cfg_options)
-    if device is not None:
-        cfg.device = select_device(device)
-    cfg = prepare_runner_config(cfg, work_dir, resume, launcher, seed)
-    init_distributed(launcher)
+    return _runner(load_config(config, cfg_options), work_dir, resume, launcher, seed, device)
+
+
+def _runner(cfg: Config, work_dir, resume, launcher: str, seed, device) -> Runner:
+    """:func:`build_runner` of a config already read."""
+    cfg = prepare_runner_config(cfg, work_dir, resume, launcher, seed, device)
+    init_distributed(launcher, cfg.device)
     return ReIDRunner.from_cfg(cfg)
-
-
-def last_checkpoint(work_dir: str | os.PathLike) -> Path | None:
-    """The checkpoint named by ``<work_dir>/last_checkpoint``, or ``None`` if there is none."""
-    pointer = Path(work_dir) / 'last_checkpoint'
-    if not pointer.is_file():
-        return None
-    path = Path(pointer.read_text().strip())
-    if not path.is_file():
-        raise FileNotFoundError(f'{pointer} names {path}, which does not exist; delete '
-                                f'{work_dir} to retrain that run')
-    return path
-
-
-def checkpoint_epoch(checkpoint: Path | None) -> int | None:
-    """The epoch of an ``epoch_N.pth`` checkpoint (``None`` for none or another name)."""
-    epoch = re.fullmatch(r'epoch_(\d+)\.pth', checkpoint.name) if checkpoint else None
-    return int(epoch.group(1)) if epoch else None
 
 
 class _LastValMetrics(Hook):
@@ -319,7 +214,7 @@ def train(config, work_dir=None, cfg_options: dict | None = None,
     """
     cfg = load_config(config, cfg_options)
     with caches_hint(cfg, cfg_options):
-        runner = build_runner(cfg, work_dir, None, resume, launcher, seed, device)
+        runner = _runner(cfg, work_dir, resume, launcher, seed, device)
         if _quiet_console(runner.cfg):
             print(f'log: {Path(runner.log_dir) / (runner.timestamp + ".log")}', flush=True)
         last_val = _LastValMetrics()

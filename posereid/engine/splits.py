@@ -19,8 +19,10 @@ from mmengine.config import Config
 from posereid.datasets.sources import SOURCES
 from posereid.utils.io import atomic_save_json, atomic_write
 
-from .runner import LOADERS, checkpoint_epoch, last_checkpoint, load_config, source_name, train
+from .config import LOADERS, load_config, source_name
+from .runner import train
 from .tester import test
+from .work_dir import checkpoint_epoch, last_checkpoint
 
 #: (ranking, metric) pairs of the table
 COLUMNS = tuple((ranking, metric) for ranking in ('embedding', 'two_stage')

@@ -2,7 +2,7 @@
 
 For each dataset (query + gallery of its test split):
 
-* ranking by embedding distance, and two-stage ranking (:mod:`posereid.engine.retrieval`):
+* ranking by embedding distance, and two-stage ranking (:mod:`posereid.retrieval.two_stage`):
   rank-1/5/10, mAP and mINP under the dataset's protocol, and the pair passes spent;
 * pair verification on the positive (query, gallery) pairs of different cameras (at most
   1000) and as many random negative pairs: accuracy, confusion matrix and ROC AUC;
@@ -37,45 +37,10 @@ from posereid.visualization.ranked_list import draw_ranked_lists
 
 from .errors import caches_hint
 from .features import ExtractedFeatures, extract_features
-from .retrieval import (PAIR_BATCH_SIZE, streamed_rank_metrics, two_stage_rows,
+from posereid.retrieval.two_stage import (PAIR_BATCH_SIZE, streamed_rank_metrics, two_stage_rows,
                         verification_log_odds)
-from .runner import default_heatmap_cache, load_config, select_device, source_name
-
-
-CHECKPOINT_CHOICES = ('last', 'best')
-
-
-def resolve_checkpoint(checkpoint: str | os.PathLike, config_name: str = 'CONFIG',
-                       which: str = 'last') -> Path:
-    """A checkpoint file, or the ``which`` checkpoint of a work dir: ``'last'`` (the one its
-    ``last_checkpoint`` names) or ``'best'`` (its newest ``best_*.pth``, chosen on the
-    validation set). A path without a suffix that does not exist is taken for a work dir still
-    to be trained.
-
-    Raises:
-        FileNotFoundError: naming what was looked for and the command that trains it.
-    """
-    if which not in CHECKPOINT_CHOICES:
-        raise ValueError(f'which must be one of {CHECKPOINT_CHOICES}; got {which!r}')
-    path = Path(checkpoint)
-    hint = f'train it with: python tools/train.py {config_name}'
-    if path.is_dir() or (not path.exists() and not path.suffix):
-        if which == 'best':
-            best = sorted(path.glob('best_*.pth'), key=lambda p: p.stat().st_mtime)
-            if best:
-                return best[-1]
-            raise FileNotFoundError(f'no best checkpoint in work dir {path} (expected '
-                                    f'best_*.pth, saved when validation runs); {hint} '
-                                    f'--work-dir {path}')
-        last = path / 'last_checkpoint'
-        if last.is_file() and Path(last.read_text().strip()).is_file():
-            return Path(last.read_text().strip())
-        raise FileNotFoundError(f'no checkpoint in work dir {path} (expected its '
-                                f'last_checkpoint, or for the best one expected best_*.pth); '
-                                f'{hint} --work-dir {path}')
-    if not path.is_file():
-        raise FileNotFoundError(f'checkpoint {path} not found; {hint}')
-    return path
+from .config import default_heatmap_cache, load_config, select_device, source_name
+from .work_dir import resolve_checkpoint
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict:

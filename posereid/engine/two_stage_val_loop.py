@@ -1,5 +1,5 @@
 """A validation loop that also ranks the query + gallery set as ``tools/test.py`` does: the
-embedding shortlist re-scored by the verification head (:mod:`posereid.engine.retrieval`)."""
+embedding shortlist re-scored by the verification head (:mod:`posereid.retrieval.two_stage`)."""
 from __future__ import annotations
 
 import torch
@@ -11,7 +11,7 @@ from posereid.evaluation import RANKS
 from posereid.registry import LOOPS
 
 from .features import ExtractedFeatures, unwrap_model
-from .retrieval import PAIR_BATCH_SIZE, streamed_rank_metrics
+from posereid.retrieval.two_stage import PAIR_BATCH_SIZE, streamed_rank_metrics
 
 
 @LOOPS.register_module()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from posereid.engine.retrieval import PAIR_BATCH_SIZE, verification_log_odds
+from posereid.retrieval.two_stage import PAIR_BATCH_SIZE, verification_log_odds
 
 from posereid.apis.predictor import Predictor
 

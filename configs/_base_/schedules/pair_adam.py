@@ -5,7 +5,7 @@ param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[40], gamm
 train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=5)
 # Two-stage ranking (validation and tools/test.py): each query's top_k by embedding distance
 # re-scored by the verification head.
-# batch_size: pairs per verify call (posereid.engine.retrieval.PAIR_BATCH_SIZE)
+# batch_size: pairs per verify call (posereid.retrieval.two_stage.PAIR_BATCH_SIZE)
 retrieval = dict(top_k=100, batch_size=128)
 val_cfg = dict(type='TwoStageValLoop', **retrieval)
 test_cfg = dict()

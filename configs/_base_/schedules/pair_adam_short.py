@@ -6,7 +6,7 @@ param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[5], gamma
 train_cfg = dict(by_epoch=True, max_epochs=6, val_interval=6)
 # verification passes cost ~1-3 ms a pair on a CPU: a short shortlist keeps validation and
 # tools/test.py at ~10k passes on the default world (tools/test.py --top-k overrides)
-# batch_size: pairs per verify call (posereid.engine.retrieval.PAIR_BATCH_SIZE)
+# batch_size: pairs per verify call (posereid.retrieval.two_stage.PAIR_BATCH_SIZE)
 retrieval = dict(top_k=20, batch_size=128)
 val_cfg = dict(type='TwoStageValLoop', **retrieval)
 custom_hooks = [
