@@ -6,7 +6,7 @@ same model and images in one run (goal: ``speedup`` >= 3), and heatmap-cache rea
 Model: the shipped embedded-world checkpoint (``--config``/``--checkpoint`` for another).
 Images: the default world's market gallery (``data_root()/synthetic``), else a small world
 generated into a temporary folder. ``cache_read_ms_per_batch`` is the time to read 64 images'
-heatmaps, keypoints and scores from a :class:`~posereid.pose.heatmap_cache.HeatmapCache`.
+heatmaps, keypoints and scores from a :class:`~posereid.pose.cache.HeatmapCache`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ import torch
 
 from posereid.datasets.synthetic import generate_world, small_world
 from posereid.utils.image_io import read_image
-from posereid.pose.heatmap_cache import HeatmapCache, precompute_heatmaps
+from posereid.pose.cache import HeatmapCache
+from posereid.pose.cache_build import precompute_heatmaps
 from posereid.pose.mmpose_backend import MMPoseBackend
 from posereid.pose.training import synthetic_pose_backend_cfg
 from posereid.utils.io import atomic_save_json

@@ -36,7 +36,7 @@ class _MeanColourPose:
 
 
 def _cache(world, tmp_path, source):
-    from posereid.pose.heatmap_cache import precompute_heatmaps
+    from posereid.pose.cache_build import precompute_heatmaps
 
     paths = [r.img_path for part in (source.train, source.query, source.gallery) for r in part]
     precompute_heatmaps(paths, _MeanColourPose(), tmp_path / 'cache', heatmap_size=(8, 4),
@@ -78,7 +78,7 @@ def test_heatmaps_come_from_the_cache_and_a_stale_cache_fails_at_construction(wo
     with pytest.raises(ValueError, match='no LoadHeatmaps'):
         ReIDDataset(source, split='query', pipeline=PIPELINE[:1], heatmap_cache=str(cache_dir))
     # An image changed after the cache was built: the dataset refuses to start.
-    from posereid.pose.heatmap_cache import StaleCacheError
+    from posereid.pose.cache import StaleCacheError
     changed = Path(source.gallery[0].img_path)
     original = changed.read_bytes()
     try:

@@ -9,8 +9,9 @@ import pytest
 
 from posereid.datasets.synthetic import generate_world, small_world
 from posereid.pose.ground_truth import GroundTruthBackend
-from posereid.pose.heatmap_cache import (HeatmapCache, StaleCacheError, merge_shards,
-                                         precompute_heatmaps, verify_cache)
+from posereid.pose import cache_build
+from posereid.pose.cache import HeatmapCache, StaleCacheError, verify_cache
+from posereid.pose.cache_build import merge_shards, precompute_heatmaps
 
 SIZE = (16, 8)
 COMMAND = 'python tools/precompute_heatmaps.py --dataset test'
@@ -93,16 +94,15 @@ def test_killed_build_resumes_without_redoing_work_to_identical_bytes(market, im
 
 def test_killed_before_the_manifest_finishes_without_recomputing(market, images, tmp_path,
                                                                 monkeypatch):
-    from posereid.pose import heatmap_cache
     build(images, CountingBackend(market), tmp_path / 'whole')
-    write_manifest = heatmap_cache._write_manifest
+    write_manifest = cache_build._write_manifest
 
     def killed(*args):
         raise KeyboardInterrupt('killed')
-    monkeypatch.setattr(heatmap_cache, '_write_manifest', killed)
+    monkeypatch.setattr(cache_build, '_write_manifest', killed)
     with pytest.raises(KeyboardInterrupt):
         build(images, CountingBackend(market), tmp_path / 'resumed')
-    monkeypatch.setattr(heatmap_cache, '_write_manifest', write_manifest)
+    monkeypatch.setattr(cache_build, '_write_manifest', write_manifest)
     finishing = CountingBackend(market)
     build(images, finishing, tmp_path / 'resumed')
     assert finishing.seen == 0

@@ -1,13 +1,14 @@
 """tools/precompute_heatmaps.py end to end on the small embedded world."""
 import importlib.util
 import json
+import re
 import shlex
 from pathlib import Path
 
 import pytest
 
 from posereid.datasets.synthetic import generate_world, small_world
-from posereid.pose.heatmap_cache import HeatmapCache
+from posereid.pose.cache import HeatmapCache
 
 TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'precompute_heatmaps.py'
 
@@ -91,7 +92,8 @@ def test_dataset_by_name_covers_train_query_and_gallery(world, tmp_path):
 def test_a_config_gets_exactly_its_sources_caches_and_a_stale_one_names_the_command(
         world, tmp_path, capsys):
     from posereid import engine
-    from posereid.pose.heatmap_cache import StaleCacheError
+    from posereid.engine.cli import exit_on_user_error
+    from posereid.pose.cache import StaleCacheError
 
     data = tmp_path / 'data'
     data.mkdir()
@@ -107,12 +109,16 @@ def test_a_config_gets_exactly_its_sources_caches_and_a_stale_one_names_the_comm
     assert len(cache) == len(list((world / 'market').glob('*/*.jpg'))) - len(
         list((world / 'market').glob('*/-1_*.jpg')))                # junk is no source image
     assert shlex.split(cache.command)[2:4] == ['--config', config]
-    # a run that finds a cache missing names the command that builds its config's caches
+    # a run that finds a cache missing fails naming it; the tool adds the command that builds
+    # all of its config's caches
     cfg_options = dict(option.split('=', 1) for option in options)
     cfg_options['heatmap_root'] = str(tmp_path / 'none')
-    with pytest.raises(StaleCacheError, match=r'precompute_heatmaps.py --config .*spindle_synth'
-                                              r'.* --cfg-options .*heatmap_root=.*none'):
+    with pytest.raises(StaleCacheError, match=r'no heatmap cache at .*none'):
         engine.train(config, work_dir=tmp_path / 'run', cfg_options=cfg_options)
+    with pytest.raises(SystemExit), exit_on_user_error(config, cfg_options):
+        engine.train(config, work_dir=tmp_path / 'run', cfg_options=cfg_options)
+    assert re.search(r'precompute_heatmaps.py --config .*spindle_synth.* --cfg-options '
+                     r'.*heatmap_root=.*none', capsys.readouterr().err)
 
 
 def test_cache_folders_are_per_source_variant():

@@ -20,7 +20,7 @@ pytest.importorskip('mediapipe', reason='mediapipe (the optional blazepose extra
 
 from posereid import engine  # noqa: E402
 from posereid.engine.heatmaps import build_caches_for_config  # noqa: E402
-from posereid.pose.heatmap_cache import HeatmapCache  # noqa: E402
+from posereid.pose.cache import HeatmapCache  # noqa: E402
 from posereid.pose.keypoints import KEYPOINT_INDEX  # noqa: E402
 from posereid.visualization.heatmaps import visualize_heatmaps  # noqa: E402
 

@@ -6,7 +6,7 @@ import pytest
 from test_train_fixtures import CONFIGS, REPO, data_env, tiny_options, world  # noqa: F401
 
 from posereid import engine
-from posereid.pose.heatmap_cache import StaleCacheError
+from posereid.pose.cache import StaleCacheError
 
 
 def test_missing_dataset_fails_at_start_naming_the_folder(tmp_path, data_env):

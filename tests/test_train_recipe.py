@@ -16,7 +16,7 @@ from posereid.datasets import build_source
 from posereid.engine import load_config
 from posereid.engine.tester import read_checkpoint
 from posereid.pose.base import PoseOutput, render_gaussian_heatmaps
-from posereid.pose.heatmap_cache import precompute_heatmaps
+from posereid.pose.cache_build import precompute_heatmaps
 
 CONFIG = (Path(__file__).resolve().parents[1] / 'configs' / 'spindle_fusion'
           / 'spindle_fusion_r50_market1501.py')

@@ -19,11 +19,11 @@ import argparse
 import glob
 import sys
 
-from posereid.engine.cli import add_cfg_options
+from posereid.engine.cli import add_cfg_options, exit_on_user_error, tool_command
 from posereid.engine.heatmaps import build_cache_for_source, build_caches_for_config
 from posereid.pose.backends import POSE_BACKENDS
-from posereid.pose.heatmap_cache import (StaleCacheError, build_cache_for_images, merge_shards,
-                                         shard_from_env, verify_cache)
+from posereid.pose.cache import verify_cache
+from posereid.pose.cache_build import build_cache_for_images, merge_shards, shard_from_env
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -94,7 +94,21 @@ def pose_config(args: argparse.Namespace) -> dict | None:
     return cfg
 
 
-def run(args: argparse.Namespace) -> None:
+def rebuild_command(argv: list[str]) -> str:
+    """This tool's command line, without the options that do not change the cache (the shard
+    and the progress bar): what a cache's manifest records."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == '--shard':
+            skip = True
+        elif not (arg.startswith('--shard=') or arg == '--no-progress'):
+            kept.append(arg)
+    return tool_command('precompute_heatmaps.py', kept)
+
+
+def run(args: argparse.Namespace, argv: list[str]) -> None:
     if args.merge:
         manifest = merge_shards(args.out)
         print(f'merged {len(manifest["images"])} images into {args.out}')
@@ -105,7 +119,8 @@ def run(args: argparse.Namespace) -> None:
               f'{summary["heatmap_size"]}, pose {summary["pose"]}')
         return
     options = dict(batch_size=args.batch_size, shard=args.shard or shard_from_env(),
-                   progress=not args.no_progress, content_hash=args.content_hash)
+                   progress=not args.no_progress, content_hash=args.content_hash,
+                   command=rebuild_command(argv))
     if args.config:
         for result in build_caches_for_config(args.config, args.cfg_options, pose_config(args),
                                               **options):
@@ -119,8 +134,7 @@ def run(args: argparse.Namespace) -> None:
         paths = sorted(glob.glob(args.images, recursive=True))
         if not paths:
             raise FileNotFoundError(f'--images {args.images!r} matches no file')
-        result = build_cache_for_images(paths, pose_config(args), args.out,
-                                        images_args=['--images', args.images], **options)
+        result = build_cache_for_images(paths, pose_config(args), args.out, **options)
     report(result, args.out)
 
 
@@ -133,13 +147,14 @@ def report(result: dict, cache_dir: str) -> None:
               f'shard is, run: python tools/precompute_heatmaps.py --out {cache_dir} --merge')
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     try:
-        run(args)
-    except (StaleCacheError, FileNotFoundError, KeyError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+        with exit_on_user_error():
+            run(args, argv)
+    except SystemExit as exit_:
+        return int(exit_.code)
     return 0
 
 

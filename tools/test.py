@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument('--no-pictures', action='store_true')
     add_cfg_options(parser)
     args = parser.parse_args()
-    with exit_on_user_error():
+    with exit_on_user_error(args.config, args.cfg_options):
         if args.cross_dataset:
             result = cross_dataset(args.cross_dataset, args.out or 'work_dirs/cross_dataset')
             print(result['markdown'])

@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument('--local-rank', '--local_rank', type=int, default=0,
                         help=argparse.SUPPRESS)  # set by torch.distributed.launch
     args = parser.parse_args()
-    with exit_on_user_error():
+    with exit_on_user_error(args.config, args.cfg_options):
         result = train(args.config, work_dir=args.work_dir, cfg_options=args.cfg_options,
                        resume=args.resume, launcher=args.launcher, seed=args.seed,
                        device=args.device)

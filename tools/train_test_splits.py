@@ -30,7 +30,7 @@ def main() -> None:
     add_cfg_options(parser)
     args = parser.parse_args()
     work_dir = args.work_dir or Path('work_dirs') / f'{Path(args.config).stem}_splits'
-    with exit_on_user_error():
+    with exit_on_user_error(args.config, args.cfg_options):
         report = run_splits(args.config, work_dir, args.splits, args.cfg_options, args.device)
     print(report['markdown'])
     print('\n'.join(f'{kind}: {path}' for kind, path in report['files'].items()))

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from posereid.engine.cli import exit_on_user_error
 from posereid.pose.backends import POSE_BACKENDS
-from posereid.pose.heatmap_cache import StaleCacheError
 from posereid.visualization.heatmaps import dataset_images, visualize_heatmaps
 
 
@@ -50,14 +50,14 @@ def main(argv=None) -> int:
         pose_cfg.update(config=args.pose_config, checkpoint=args.pose_checkpoint,
                         device=args.device)
     try:
-        paths = args.images or dataset_images(args.dataset, args.root, args.num)
-        sheet = visualize_heatmaps(paths, args.out, cache_dir=args.cache, pose_cfg=pose_cfg,
-                                   heatmap_size=tuple(args.heatmap_size), scale=args.scale,
-                                   score_threshold=args.score_threshold,
-                                   per_joint=args.per_joint, colors=args.colors)
-    except (StaleCacheError, FileNotFoundError, KeyError, ValueError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+        with exit_on_user_error():
+            paths = args.images or dataset_images(args.dataset, args.root, args.num)
+            sheet = visualize_heatmaps(paths, args.out, cache_dir=args.cache,
+                                       pose_cfg=pose_cfg, heatmap_size=tuple(args.heatmap_size),
+                                       scale=args.scale, score_threshold=args.score_threshold,
+                                       per_joint=args.per_joint, colors=args.colors)
+    except SystemExit as exit_:
+        return int(exit_.code)
     print(f'wrote {args.out} ({sheet.shape[1]}x{sheet.shape[0]}, {len(paths)} images)')
     return 0
 

@@ -30,7 +30,7 @@ from posereid.datasets import reid_collate
 from posereid.datasets.folder import IMAGE_EXTENSIONS
 from posereid.retrieval.index import EmbeddingIndex
 from posereid.retrieval.two_stage import PAIR_BATCH_SIZE, shortlist_log_odds, verification_log_odds
-from posereid.pose.heatmap_cache import predict_images
+from posereid.pose.predict import predict_images
 from posereid.utils.image_io import BadImageError, read_image
 
 from .predictor import Predictor

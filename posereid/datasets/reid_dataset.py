@@ -6,7 +6,7 @@ from typing import Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 
-from posereid.pose.heatmap_cache import HeatmapCache
+from posereid.pose.cache import HeatmapCache
 from posereid.registry import DATASETS, TRANSFORMS
 
 from .base import ReIDRecord, ReIDSource
@@ -34,7 +34,7 @@ class ReIDDataset(BaseDataset):
             :class:`~posereid.datasets.base.ReIDSource`.
         split: ``'train'``, ``'query'``, ``'gallery'`` or ``'test'`` (query, then gallery).
         pipeline: transforms, as configs (built from ``TRANSFORMS``) or callables.
-        heatmap_cache: folder of a :class:`~posereid.pose.heatmap_cache.HeatmapCache` holding
+        heatmap_cache: folder of a :class:`~posereid.pose.cache.HeatmapCache` holding
             every image of the split; checked when the source is read, so a stale or missing
             cache fails then, not mid-epoch. The pipeline must then contain ``LoadHeatmaps``.
         source_root: dataset folder, when ``source`` is a name or dict without ``root``.

@@ -27,7 +27,8 @@ from tqdm import tqdm
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.matrix import draw_matrix_heatmap
 
-from .errors import USER_ERRORS
+from posereid.utils.errors import USER_ERRORS
+
 from .config import load_config
 from .tester import evaluate_dataset, load_model
 

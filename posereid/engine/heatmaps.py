@@ -1,5 +1,5 @@
 """Heatmap caches of datasets: every image of a source run through a pose backend into a
-:class:`~posereid.pose.heatmap_cache.HeatmapCache` (what ``tools/precompute_heatmaps.py
+:class:`~posereid.pose.cache.HeatmapCache` (what ``tools/precompute_heatmaps.py
 --dataset`` and ``--config`` do).
 
 A config names its caches (``heatmap_root``, one folder per source variant: the dataloaders'
@@ -14,9 +14,8 @@ import os
 from mmengine.config import Config
 
 from posereid.datasets import build_source
-from posereid.pose.heatmap_cache import build_cache_for_images
+from posereid.pose.cache_build import build_cache_for_images
 
-from .errors import config_command
 from .config import LOADERS, load_config
 
 
@@ -29,13 +28,11 @@ def build_cache_for_source(name: str, root: str | os.PathLike | None, pose_cfg: 
                            cache_dir: str | os.PathLike, **kwargs) -> dict:
     """Cache the heatmaps of every image (train, query and gallery) of dataset ``name``.
 
-    ``kwargs`` go to :func:`~posereid.pose.heatmap_cache.build_cache_for_images`
-    (``heatmap_size``, ``batch_size``, ``shard``, ``progress``).
+    ``kwargs`` go to :func:`~posereid.pose.cache_build.build_cache_for_images`
+    (``heatmap_size``, ``batch_size``, ``shard``, ``progress``, ``command``).
     """
     source = build_source(name, root=root)
-    images_args = ['--dataset', name] + (['--root', str(root)] if root is not None else [])
-    return build_cache_for_images(source_images(source), pose_cfg, cache_dir,
-                                  images_args=images_args, **kwargs)
+    return build_cache_for_images(source_images(source), pose_cfg, cache_dir, **kwargs)
 
 
 def config_caches(cfg: Config) -> dict[str, dict]:
@@ -54,9 +51,9 @@ def build_caches_for_config(config: str | os.PathLike | Config, cfg_options: dic
     """Build every heatmap cache the config's datasets read, each with every image of its
     source variant, by the config's ``pose`` backend (or ``pose_cfg``).
 
-    ``kwargs`` go to :func:`~posereid.pose.heatmap_cache.build_cache_for_images`
-    (``batch_size``, ``shard``, ``progress``, ``content_hash``); the heatmap size is the
-    config's ``heatmap_size``. Returns each cache's summary.
+    ``kwargs`` go to :func:`~posereid.pose.cache_build.build_cache_for_images`
+    (``batch_size``, ``shard``, ``progress``, ``content_hash``, ``command``); the heatmap size
+    is the config's ``heatmap_size``. Returns each cache's summary.
     """
     cfg = load_config(config, cfg_options)
     pose_cfg = dict(pose_cfg or cfg.get('pose') or {})
@@ -67,7 +64,6 @@ def build_caches_for_config(config: str | os.PathLike | Config, cfg_options: dic
     caches = config_caches(cfg)
     if not caches:
         raise ValueError(f'{cfg.filename}: none of its datasets reads a heatmap cache')
-    command = config_command(cfg.filename, cfg_options)
     results = []
     for cache_dir, dataset in caches.items():
         options = ({'name': dataset['source']} if isinstance(dataset['source'], str)
@@ -75,6 +71,6 @@ def build_caches_for_config(config: str | os.PathLike | Config, cfg_options: dic
         source = build_source(options.pop('name'), data_root=dataset.get('data_root'), **options)
         summary = build_cache_for_images(source_images(source), pose_cfg, cache_dir,
                                          heatmap_size=tuple(cfg.get('heatmap_size', (32, 16))),
-                                         command=command, **kwargs)
+                                         **kwargs)
         results.append(dict(summary, source=source.name))
     return results

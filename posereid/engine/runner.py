@@ -20,7 +20,6 @@ from posereid.utils.checkpoint import (load_checkpoint_safely, load_weights,
                                        mmengine_checkpoint_globals, state_dict_of)
 
 from .config import load_config, select_device
-from .errors import caches_hint
 
 LAUNCHERS = ('none', 'pytorch', 'slurm')
 
@@ -212,15 +211,13 @@ def train(config, work_dir=None, cfg_options: dict | None = None,
         ``{'work_dir', 'last_checkpoint', 'best_checkpoint', 'best_score', 'val_metrics'}``
         (checkpoints as paths or ``None``).
     """
-    cfg = load_config(config, cfg_options)
-    with caches_hint(cfg, cfg_options):
-        runner = _runner(cfg, work_dir, resume, launcher, seed, device)
-        if _quiet_console(runner.cfg):
-            print(f'log: {Path(runner.log_dir) / (runner.timestamp + ".log")}', flush=True)
-        last_val = _LastValMetrics()
-        runner.register_hook(last_val)
-        with mmengine_checkpoint_globals():
-            runner.train()
+    runner = _runner(load_config(config, cfg_options), work_dir, resume, launcher, seed, device)
+    if _quiet_console(runner.cfg):
+        print(f'log: {Path(runner.log_dir) / (runner.timestamp + ".log")}', flush=True)
+    last_val = _LastValMetrics()
+    runner.register_hook(last_val)
+    with mmengine_checkpoint_globals():
+        runner.train()
     hub = runner.message_hub
     return {'work_dir': runner.work_dir,
             'last_checkpoint': hub.get_info('last_ckpt'),

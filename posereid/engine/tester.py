@@ -35,7 +35,6 @@ from posereid.visualization.png import save_png
 from posereid.visualization.pair_gallery import draw_pair_gallery, pair_outcome_indices
 from posereid.visualization.ranked_list import draw_ranked_lists
 
-from .errors import caches_hint
 from .features import ExtractedFeatures, extract_features
 from posereid.retrieval.two_stage import (PAIR_BATCH_SIZE, streamed_rank_metrics, two_stage_rows,
                         verification_log_odds)
@@ -220,10 +219,9 @@ def test(config, checkpoint, datasets: list[str] | None = None,
     out_dir = Path(out_dir)
     results = {}
     for name in datasets or [source_name(cfg.test_dataloader.dataset.source)]:
-        with caches_hint(cfg, cfg_options):
-            results[name] = evaluate_dataset(
-                model, cfg, name, top_k, out_dir / name if pictures else None,
-                batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE), rerank=rerank)
+        results[name] = evaluate_dataset(
+            model, cfg, name, top_k, out_dir / name if pictures else None,
+            batch_size=retrieval.get('batch_size', PAIR_BATCH_SIZE), rerank=rerank)
         results[name]['checkpoint'] = str(checkpoint)
     atomic_save_json(results, out_dir / 'results.json')
     return results

@@ -9,10 +9,9 @@ import importlib
 _EXPORTS = {
     'build_pose_backend': 'backends',
     'PoseBackend': 'base', 'PoseOutput': 'base', 'render_gaussian_heatmaps': 'base',
-    'HeatmapCache': 'heatmap_cache', 'StaleCacheError': 'heatmap_cache',
-    'build_cache_for_images': 'heatmap_cache',
-    'merge_shards': 'heatmap_cache', 'precompute_heatmaps': 'heatmap_cache',
-    'verify_cache': 'heatmap_cache',
+    'HeatmapCache': 'cache', 'StaleCacheError': 'cache', 'verify_cache': 'cache',
+    'build_cache_for_images': 'cache_build', 'merge_shards': 'cache_build',
+    'precompute_heatmaps': 'cache_build', 'predict_images': 'predict',
     'REGION_NAMES': 'regions', 'keypoints_from_heatmaps': 'regions', 'region_boxes': 'regions',
 }
 __all__ = list(_EXPORTS)

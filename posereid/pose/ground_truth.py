@@ -7,7 +7,7 @@ The backend turns visibility into a score — visible (``v = 2``) ``1.0``, label
 scaled by its score (:func:`posereid.pose.base.render_gaussian_heatmaps`).
 
 The ground truth is found by file, not by pixels, so besides ``__call__`` the backend offers
-``predict_files(paths)``, which :func:`posereid.pose.heatmap_cache.precompute_heatmaps` prefers
+``predict_files(paths)``, which :func:`posereid.pose.cache_build.precompute_heatmaps` prefers
 when a backend has it.
 """
 from __future__ import annotations

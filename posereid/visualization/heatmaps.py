@@ -16,7 +16,8 @@ import torch
 
 from posereid.datasets import build_source
 from posereid.pose.backends import build_pose_backend, complete_pose_config
-from posereid.pose.heatmap_cache import HeatmapCache, predict_batch
+from posereid.pose.cache import HeatmapCache
+from posereid.pose.predict import predict_batch
 from posereid.pose.keypoints import KEYPOINT_NAMES, NUM_KEYPOINTS, SKELETON, dataset_metainfo
 from posereid.pose.regions import (NUM_MACRO_REGIONS, REGION_NAMES, keypoints_from_heatmaps,
                                    region_boxes)

@@ -23,7 +23,7 @@ class LoadImage:
 class LoadHeatmaps:
     """``heatmaps`` ← the ``(14, h, w)`` float32 heatmaps of ``img_path`` in the dataset's
     heatmap cache (``results['heatmap_cache']``, a
-    :class:`~posereid.pose.heatmap_cache.HeatmapCache`); nothing when the dataset has none."""
+    :class:`~posereid.pose.cache.HeatmapCache`); nothing when the dataset has none."""
 
     def __call__(self, results: dict) -> dict:
         cache = results.get('heatmap_cache')

@@ -7,9 +7,10 @@ import torch
 from mmengine.hooks import Hook
 
 from posereid.registry import HOOKS
+from posereid.utils.errors import UserError
 
 
-class InvalidLossError(FloatingPointError):
+class InvalidLossError(UserError):
     """A training loss became NaN or infinite."""
 
 
