@@ -55,15 +55,18 @@ class PairVerifier(nn.Module):
         return torch.sigmoid(logits[:, 1] - logits[:, 0])
 
 
-def example_inputs(model, batch: int = 2) -> tuple[Tensor, ...]:
-    """Random ``imgs`` (and ``heatmaps``) of the model's input size, on its device."""
+def example_inputs(model, batch: int = 2,
+                   generator: torch.Generator | None = None) -> tuple[Tensor, ...]:
+    """Random ``imgs`` (and ``heatmaps``) of the model's input size, on its device, drawn from
+    ``generator`` (default: a fresh one seeded 0), never from torch's global one."""
+    generator = generator or torch.Generator().manual_seed(0)
     device = next(model.parameters()).device
     height, width = model.cfg.model.input_size
-    imgs = torch.randn(batch, 3, height, width, device=device)
+    imgs = torch.randn(batch, 3, height, width, generator=generator).to(device)
     if not getattr(model, 'uses_heatmaps', False):
         return (imgs,)
     h, w = model.heatmap_size
-    return imgs, torch.rand(batch, 14, h, w, device=device)
+    return imgs, torch.rand(batch, 14, h, w, generator=generator).to(device)
 
 
 def export_onnx(model, out_dir: str | os.PathLike, opset: int = OPSET) -> dict[str, Path]:
@@ -103,10 +106,10 @@ def check_onnx(model, files: dict[str, Path], batch_sizes=(1, 16), seed: int = 0
 
     sessions = {kind: ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
                 for kind, path in files.items()}
-    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     worst = {'embedding_max_abs_diff': 0.0, 'probability_max_abs_diff': 0.0}
     for batch in batch_sizes:
-        inputs = example_inputs(model, batch)
+        inputs = example_inputs(model, batch, generator)
         with torch.no_grad():
             feats = model.extract_pair_features(*inputs)
             names = sorted(feats)
