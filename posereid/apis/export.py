@@ -60,7 +60,9 @@ class PairVerifier(nn.Module):
 def example_inputs(predictor: Predictor, batch: int = 2,
                    generator: torch.Generator | None = None) -> tuple[Tensor, ...]:
     """Random ``imgs`` (and ``heatmaps``) of the predictor's input size, drawn on the CPU from
-    ``generator`` (the global one when None) and moved to the predictor's device."""
+    ``generator`` (default: a fresh one seeded 0), never from torch's global one, and moved to
+    the predictor's device."""
+    generator = generator or torch.Generator().manual_seed(0)
     inputs = [torch.randn(batch, 3, *predictor.input_size, generator=generator)]
     if predictor.uses_heatmaps:
         inputs.append(torch.rand(batch, 14, *predictor.heatmap_size, generator=generator))

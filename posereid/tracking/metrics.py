@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torchvision.ops import box_iou
-from trackeval.metrics import CLEAR, HOTA, Identity
 
 from posereid.datasets.boxes import Boxes
 from posereid.evaluation.rank import rank_summary
@@ -67,6 +66,8 @@ def tracking_metrics(truth: dict[str, Boxes], predicted: dict[str, Boxes]) -> di
     its boxes with global ids), MOTA over all cameras, and per camera MOTA, IDF1 and ID
     switches. A camera missing from ``predicted`` counts as tracked with no box. Scores are
     fractions in ``[0, 1]`` (MOTA can be negative)."""
+    from trackeval.metrics import CLEAR, HOTA, Identity
+
     if not truth:
         raise ValueError('tracking_metrics needs the ground truth of at least one camera')
     steps = timesteps(truth, predicted)

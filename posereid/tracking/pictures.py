@@ -11,7 +11,7 @@ import numpy as np
 from posereid.datasets.boxes import Boxes
 from posereid.utils.image_io import write_jpeg
 
-from posereid.visualization.curves import figure_png, pyplot
+from posereid.visualization.curves import figure_png, new_figure
 from posereid.visualization.storyboard import draw_identity_boxes, identity_colour
 
 
@@ -35,11 +35,11 @@ def draw_timeline(segments: Sequence[dict], cameras: Sequence[str], title: str =
     camera (``cameras`` gives their order, for the labels' legend)."""
     if not segments:
         raise ValueError('no tracks to draw on the timeline')
-    plt = pyplot()
     ids = sorted({int(s['global_id']) for s in segments})
     row = {gid: k for k, gid in enumerate(ids)}
     end = max(float(s['end_s']) for s in segments)
-    fig, ax = plt.subplots(figsize=(8, 0.8 + 0.22 * len(ids)))
+    fig = new_figure(figsize=(8, 0.8 + 0.22 * len(ids)))
+    ax = fig.subplots()
     for s in segments:
         start, stop = float(s['start_s']), max(float(s['end_s']), float(s['start_s']) + 0.2)
         colour = np.array(identity_colour(int(s['global_id']))) / 255

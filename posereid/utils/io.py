@@ -6,12 +6,9 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import IO, Iterator
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 @contextlib.contextmanager
@@ -19,12 +16,13 @@ def atomic_write(path: str | os.PathLike, mode: str = 'w', **open_kwargs) -> Ite
     """Open a temporary file next to ``path``; on success rename it onto ``path``.
 
     On an exception the temporary file is removed and ``path`` is left as it was, so a
-    reader never sees partial output. Parent folders are created.
+    reader never sees partial output. Parent folders are created. The file gets the usual
+    permissions (``0o666`` less the process's umask, applied by the kernel).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the usual permissions
+    tmp = path.parent / f'.{path.name}.{secrets.token_hex(8)}.tmp'
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, mode, **open_kwargs) as f:
             yield f

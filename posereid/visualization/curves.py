@@ -10,29 +10,31 @@ from typing import Mapping
 import numpy as np
 
 
-def pyplot():
-    """``matplotlib.pyplot`` on the non-interactive Agg backend (no display needed)."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    return plt
+def new_figure(**figure_kwargs):
+    """A matplotlib ``Figure`` on its own Agg canvas: no display needed, and neither pyplot nor
+    the process's backend is touched."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(**figure_kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def figure_png(fig) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it."""
+    """Render a matplotlib figure to PNG bytes."""
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format='png', dpi=100)
-    pyplot().close(fig)
     return buffer.getvalue()
 
 
 def draw_cmc_curves(curves: Mapping[str, np.ndarray], title: str = '') -> bytes:
     """PNG bytes of CMC curves: ``{label: (R,) matching rates at ranks 1..R}``."""
-    plt = pyplot()
     if not curves:
         raise ValueError('no CMC curves to draw')
-    fig, ax = plt.subplots(figsize=(5, 3.6))
+    fig = new_figure(figsize=(5, 3.6))
+    ax = fig.subplots()
     for label, cmc in curves.items():
         cmc = np.asarray(cmc, dtype=np.float64)
         ax.plot(np.arange(1, len(cmc) + 1), cmc, marker='.', label=f'{label} (r1 {cmc[0]:.1%})')
@@ -72,8 +74,8 @@ def draw_training_curves(logs: Mapping[str, Mapping[str, np.ndarray]],
     against the iteration."""
     if not logs:
         raise ValueError('no training logs to draw')
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
+    fig = new_figure(figsize=(4.2 * len(metrics), 3.2))
+    axes = fig.subplots(1, len(metrics), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for label, log in logs.items():
             if metric in log:

@@ -5,7 +5,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .curves import figure_png, pyplot
+from .curves import figure_png, new_figure
 
 
 def draw_matrix_heatmap(values, row_labels: Sequence[str], column_labels: Sequence[str],
@@ -14,12 +14,12 @@ def draw_matrix_heatmap(values, row_labels: Sequence[str], column_labels: Sequen
 
     Rows are training (source) datasets, columns test (target) datasets.
     """
-    plt = pyplot()
     values = np.asarray(values, dtype=np.float64)
     if values.shape != (len(row_labels), len(column_labels)):
         raise ValueError(f'matrix of shape {values.shape} for {len(row_labels)} row and '
                          f'{len(column_labels)} column labels')
-    fig, ax = plt.subplots(figsize=(1.6 + 1.4 * values.shape[1], 1.2 + 0.8 * values.shape[0]))
+    fig = new_figure(figsize=(1.6 + 1.4 * values.shape[1], 1.2 + 0.8 * values.shape[0]))
+    ax = fig.subplots()
     image = ax.imshow(np.ma.masked_invalid(values), cmap='viridis', vmin=0, vmax=1)
     ax.set_facecolor('#dddddd')
     ax.set_xticks(range(len(column_labels)), column_labels, rotation=20, ha='right')

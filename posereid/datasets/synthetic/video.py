@@ -236,7 +236,6 @@ def render_frame(config: VideoWorldConfig, camera_index: int, frame: int, people
 
 def _write_camera(config: VideoWorldConfig, out_dir: str, camera_index: int) -> int:
     """Write camera ``camera_index``'s sequence; return its number of ground-truth boxes."""
-    cv2.setNumThreads(1)
     root = Path(out_dir) / f'c{camera_index}'
     (root / 'img1').mkdir(parents=True)
     (root / 'gt').mkdir()
@@ -289,7 +288,7 @@ def generate_video_world(config: VideoWorldConfig, out_dir: str | os.PathLike,
     if workers == 1:
         boxes = [_write_camera(*task) for task in tasks]
     else:
-        with multiprocessing.get_context('spawn').Pool(workers) as pool:
+        with multiprocessing.get_context('spawn').Pool(workers, cv2.setNumThreads, (1,)) as pool:
             boxes = pool.starmap(_write_camera, tasks)
     routes = {str(pid): [dataclasses.asdict(v) for v in visits]
               for pid, (_, visits) in enumerate(video_people(config), start=1)}

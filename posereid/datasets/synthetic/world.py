@@ -150,10 +150,6 @@ def _run_task(task: tuple) -> list[ImageRecord]:
     return _render_identity(*args) if kind == 'identity' else _render_strays(*args)
 
 
-def _init_worker() -> None:
-    cv2.setNumThreads(1)
-
-
 def _domain_tasks(seed: int, domain: DomainConfig, root: Path) -> list[tuple]:
     tasks = [('identity', seed, domain, str(root), pid) for pid in range(1, domain.num_ids + 1)]
     for pid, total in ((0, domain.num_distractors), (-1, domain.num_junk)):
@@ -238,7 +234,7 @@ def generate_world(config: WorldConfig, out_dir: str | os.PathLike, workers: int
     if workers == 1:
         results = list(map(_run_task, tasks))
     else:
-        with multiprocessing.get_context('spawn').Pool(workers, _init_worker) as pool:
+        with multiprocessing.get_context('spawn').Pool(workers, cv2.setNumThreads, (1,)) as pool:
             results = pool.map(_run_task, tasks, chunksize=max(1, len(tasks) // (8 * workers)))
     domains = {}
     for domain in config.domains:
