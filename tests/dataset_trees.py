@@ -134,16 +134,33 @@ def viper_tree(root: Path, num_ids: int = 10) -> None:
         image(root / 'cam_b' / f'{pid:03d}_90.bmp')
 
 
+#: Images of the identities of :func:`cuhk03_pair1_tree` (00-04 camera 1, 05-09 camera 2); its
+#: last identity of each folder has only the first and the last of them.
+CUHK03_PAIR1_IMAGES = (0, 1, 5, 6, 7)
+
+
+def cuhk03_pair1_tree(root: Path, num_train_ids: int = 4, num_val_ids: int = 3) -> None:
+    """CUHK03 camera pair 1 in the talk's layout: ``labeled/train`` and ``labeled/val``, each
+    numbered from 0000, ``PPPP_II.jpg``."""
+    for split, num_ids in (('train', num_train_ids), ('val', num_val_ids)):
+        for pid in range(num_ids):
+            images = CUHK03_PAIR1_IMAGES if pid < num_ids - 1 else CUHK03_PAIR1_IMAGES[::4]
+            for number in images:
+                image(root / 'labeled' / split / f'{pid:04d}_{number:02d}.jpg')
+
+
 def make_data_root(root: Path) -> Path:
     """Every real dataset under ``root`` in its default folder (``build_source(name,
     data_root=root)`` finds it): Market-1501 (in its release subfolder), DukeMTMC-reID,
-    MSMT17, CUHK03 (raw ``.mat`` and both new-protocol files), CUHK01 and VIPeR."""
+    MSMT17, CUHK03 (raw ``.mat`` and both new-protocol files), CUHK03 camera pair 1, CUHK01
+    and VIPeR."""
     market_like_tree(root / 'market1501' / 'Market-1501-v15.09.15')
     market_like_tree(root / 'dukemtmc-reid' / 'DukeMTMC-reID', cameras=4)
     msmt17_tree(root / 'msmt17' / 'MSMT17_V1')
     write_raw_mat(root / 'cuhk03' / 'cuhk03_release' / 'cuhk-03.mat')
     for image_type in ('detected', 'labeled'):
         write_new_protocol(root / 'cuhk03' / f'cuhk03_new_protocol_config_{image_type}.mat')
+    cuhk03_pair1_tree(root / 'cuhk03_pair1')
     cuhk01_tree(root / 'cuhk01', 12)
     viper_tree(root / 'viper' / 'VIPeR')
     return root

@@ -37,7 +37,8 @@ def without_weight_files(cfg: dict) -> dict:
 def test_the_configs_are_all_of_a_known_kind():
     assert len(REID) >= 3 * 8 + 6 and MATRICES and POSE
     real = {p.stem.rsplit('_', 1)[-1] for p in REID}
-    assert {'market1501', 'dukemtmc', 'msmt17', 'labeled', 'detected', 'cuhk01', 'viper'} <= real
+    assert {'market1501', 'dukemtmc', 'msmt17', 'labeled', 'detected', 'cuhk01', 'viper',
+            'pair1'} <= real
 
 
 @pytest.mark.parametrize('config', REID, ids=lambda p: str(p.relative_to(CONFIGS)))
@@ -48,18 +49,23 @@ def test_a_reid_config_builds_its_datasets_and_model(config, data_root):
     cfg = load_config(config, {'data_root': str(data_root)})
     datasets = {}
     with DefaultScope.overwrite_default_scope('posereid'):
-        for loader in LOADERS:
+        for loader in filter(cfg.get, LOADERS):
             dataset_cfg = dict(cfg[loader].dataset, heatmap_cache=None)   # caches: test_pose_*
             datasets[loader] = DATASETS.build(dataset_cfg)
             assert len(datasets[loader]) > 0, loader
-        train, val, test = (datasets[loader].source for loader in LOADERS)
-        # validation on training identities held out of training, never on the test split
-        assert isinstance(val, HeldOutValidation) and isinstance(train, HeldOutValidation)
-        assert {r.img_path for r in val.query + val.gallery}.isdisjoint(
-            r.img_path for r in train.train)
-        assert {r.img_path for r in val.query + val.gallery}.isdisjoint(
-            r.img_path for r in test.query + test.gallery)
-        assert datasets['val_dataloader'].metainfo['protocol'] == val.protocol
+        train, test = datasets['train_dataloader'].source, datasets['test_dataloader'].source
+        if cfg.val_dataloader is None:       # no validation at all, so nothing held out
+            assert cfg.val_cfg is None and cfg.val_evaluator is None
+            assert not isinstance(train, HeldOutValidation)
+        else:
+            # validation on training identities held out of training, never on the test split
+            val = datasets['val_dataloader'].source
+            assert isinstance(val, HeldOutValidation) and isinstance(train, HeldOutValidation)
+            assert {r.img_path for r in val.query + val.gallery}.isdisjoint(
+                r.img_path for r in train.train)
+            assert {r.img_path for r in val.query + val.gallery}.isdisjoint(
+                r.img_path for r in test.query + test.gallery)
+            assert datasets['val_dataloader'].metainfo['protocol'] == val.protocol
         model_cfg = without_weight_files(cfg.model.to_dict())
         if 'identity' in (model_cfg.get('losses') or {}):
             model_cfg['num_classes'] = train.num_train_pids

@@ -12,6 +12,7 @@ from .base import (VERIFY_LEVELS, DatasetFormatError, DatasetLayoutError, ReIDRe
 from .collate import reid_collate
 from .cuhk01 import CUHK01
 from .cuhk03 import CUHK03
+from .cuhk03_pair1 import CUHK03Pair1
 from .dukemtmc import DukeMTMC
 from .folder import FolderSource
 from .market1501 import Market1501
@@ -26,7 +27,7 @@ from .viper import VIPeR
 __all__ = [
     'ReIDRecord', 'ReIDSource', 'VERIFY_LEVELS', 'DatasetLayoutError', 'DatasetFormatError',
     'BadImageError', 'SOURCES', 'build_source', 'Market1501', 'DukeMTMC', 'MSMT17',
-    'CUHK03', 'CUHK01', 'VIPeR', 'FolderSource', 'SyntheticMarket', 'SyntheticDuke',
-    'SyntheticCUHK01', 'HeldOutValidation', 'ReIDDataset', 'reid_collate', 'PairSampler',
-    'IdentitySampler', 'transforms',
+    'CUHK03', 'CUHK03Pair1', 'CUHK01', 'VIPeR', 'FolderSource', 'SyntheticMarket',
+    'SyntheticDuke', 'SyntheticCUHK01', 'HeldOutValidation', 'ReIDDataset', 'reid_collate',
+    'PairSampler', 'IdentitySampler', 'transforms',
 ]

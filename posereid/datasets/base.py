@@ -57,8 +57,9 @@ class ReIDSource:
 
     Subclasses find the dataset's files and build the three lists; they set ``name`` (the
     ``build_source`` name), ``protocol`` (``'market'`` or ``'single_gallery_shot'``, see
-    :func:`posereid.evaluation.evaluate_rank`), ``default_folder`` (under ``data_root()``) and
-    ``layout`` (the expected tree, shown when something is missing).
+    :func:`posereid.evaluation.evaluate_rank`), ``pair_protocol`` (the test pairs of the pair
+    metrics, see :data:`posereid.evaluation.PAIR_PROTOCOLS`), ``default_folder`` (under
+    ``data_root()``) and ``layout`` (the expected tree, shown when something is missing).
 
     Args:
         train, query, gallery: the records; training identities are relabelled here.
@@ -69,6 +70,7 @@ class ReIDSource:
 
     name = 'reid'
     protocol = 'market'
+    pair_protocol = 'cross_camera_sample'
     default_folder = ''
     layout = ''
 

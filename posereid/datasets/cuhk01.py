@@ -2,7 +2,9 @@
 
 Images are ``campus/PPPPCCC.png``: 4-digit identity, image ``001``/``002`` from camera A and
 ``003``/``004`` from camera B (camid 0 and 1). Evaluated single-gallery-shot
-(``'single_gallery_shot'``): one camera is the query, the other the gallery.
+(``'single_gallery_shot'``): one camera is the query, the other the gallery. Pair metrics pair
+each test identity's four images in every way (six positive pairs, two of them from one
+camera), each pair with one random negative (``'balanced_all_pairs'``).
 
 Splits (selected by ``split_id``, see :func:`~posereid.datasets.two_view.split_two_views`):
 10 random 485/486 train/test splits, each in both query directions (ids 0..19); with
@@ -33,6 +35,7 @@ class CUHK01(ReIDSource):
 
     name = 'cuhk01'
     protocol = 'single_gallery_shot'
+    pair_protocol = 'balanced_all_pairs'
     default_folder = 'cuhk01'
     layout = """
 cuhk01/

@@ -9,6 +9,7 @@ from posereid.utils.paths import data_root as default_data_root
 from .base import ReIDSource
 from .cuhk01 import CUHK01
 from .cuhk03 import CUHK03
+from .cuhk03_pair1 import CUHK03Pair1
 from .dukemtmc import DukeMTMC
 from .folder import FolderSource
 from .market1501 import Market1501
@@ -18,8 +19,8 @@ from .viper import VIPeR
 
 #: Loader classes by ``build_source`` name.
 SOURCES: dict[str, type[ReIDSource]] = {
-    cls.name: cls for cls in (Market1501, DukeMTMC, MSMT17, CUHK03, CUHK01, VIPeR, FolderSource,
-                              SyntheticMarket, SyntheticDuke, SyntheticCUHK01)
+    cls.name: cls for cls in (Market1501, DukeMTMC, MSMT17, CUHK03, CUHK03Pair1, CUHK01, VIPeR,
+                              FolderSource, SyntheticMarket, SyntheticDuke, SyntheticCUHK01)
 }
 
 

@@ -48,6 +48,8 @@ class SyntheticCUHK01(CUHK01):
     """
 
     name = 'synthetic_cuhk01'
+    # the embedded world's pair metrics stay the sampled cross-camera pairs of make demo
+    pair_protocol = 'cross_camera_sample'
     default_folder = 'synthetic/cuhk01'
     layout = f"""
 synthetic/cuhk01/                            {WORLD_HINT}

@@ -3,7 +3,8 @@
 ``cam_a/NNN_AAA.bmp`` and ``cam_b/NNN_AAA.bmp`` (``NNN`` the identity, ``AAA`` the viewing
 angle) are camera 0 and 1. Evaluated single-gallery-shot (``'single_gallery_shot'``) over 10
 random 316/316 splits in both query directions (``split_id`` 0..19, see
-:func:`~posereid.datasets.two_view.split_two_views`).
+:func:`~posereid.datasets.two_view.split_two_views`). Pair metrics pair every test identity's
+two images, each pair with one random negative (``'balanced_all_pairs'``).
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class VIPeR(ReIDSource):
 
     name = 'viper'
     protocol = 'single_gallery_shot'
+    pair_protocol = 'balanced_all_pairs'
     default_folder = 'viper'
     layout = """
 viper/

@@ -4,8 +4,10 @@ For each dataset (query + gallery of its test split):
 
 * ranking by embedding distance, and two-stage ranking (:mod:`posereid.retrieval.two_stage`):
   rank-1/5/10, mAP and mINP under the dataset's protocol, and the pair passes spent;
-* pair verification on the positive (query, gallery) pairs of different cameras (at most
-  1000) and as many random negative pairs: accuracy, confusion matrix and ROC AUC;
+* pair verification on the dataset's test pairs (``ReIDSource.pair_protocol``): the positive
+  (query, gallery) pairs of different cameras (at most 1000) and as many random negative
+  pairs, or every positive pair of the test images and one random negative each: accuracy,
+  confusion matrix and ROC AUC;
 * pictures: ranked lists of sampled queries, the four galleries of true/false
   positive/negative pairs, and the CMC curves of both rankings.
 
@@ -23,7 +25,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
-from posereid.evaluation import (RANKS, RankAccumulator, compute_distance_matrix,
+from posereid.evaluation import (PAIR_PROTOCOLS, RANKS, RankAccumulator,
+                                 balanced_verification_pairs, compute_distance_matrix,
                                  evaluate_pairs, sample_verification_pairs, summarize)
 from posereid.evaluation.rerank import k_reciprocal_rerank_blocks, rerank_memory_bytes
 from posereid.registry import MODELS
@@ -98,11 +101,12 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
     query, gallery = features.select('query'), features.select('gallery')
     protocol = loader.dataset.source.protocol
     rankings = streamed_rank_metrics(model, query, gallery, protocol, top_k, batch_size)
-    q_index, g_index, labels = sample_verification_pairs(query.pids, query.camids,
-                                                         gallery.pids, gallery.camids)
+    pair_protocol = loader.dataset.source.pair_protocol
+    first, second, (a_index, b_index, labels) = verification_pairs(pair_protocol, features,
+                                                                    query, gallery)
     scores = torch.sigmoid(verification_log_odds(
-        model, query.pair_features, gallery.pair_features, torch.from_numpy(q_index),
-        torch.from_numpy(g_index), batch_size)).numpy()
+        model, first.pair_features, second.pair_features, torch.from_numpy(a_index),
+        torch.from_numpy(b_index), batch_size)).numpy()
     pairs = evaluate_pairs(scores, labels)
     if rerank:
         rankings['rerank'] = reranked_metrics(query, gallery, protocol)
@@ -114,7 +118,8 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
         'two_stage': dict(rankings['two_stage'], top_k=min(top_k, len(gallery.pids)),
                           num_pair_passes=rankings['num_pair_passes'],
                           all_pairs_passes=len(query.pids) * len(gallery.pids)),
-        'pairs': {'num_pairs': len(labels), 'num_positive': int(labels.sum()),
+        'pairs': {'protocol': pair_protocol, 'num_pairs': len(labels),
+                  'num_positive': int(labels.sum()), 'num_negative': int((labels == 0).sum()),
                   'accuracy': pairs['accuracy'], 'auc': pairs['auc'],
                   'confusion_matrix': pairs['confusion_matrix'].tolist()},
     }
@@ -124,12 +129,29 @@ def evaluate_dataset(model, cfg: Config, dataset_name: str | None = None, top_k:
         out_dir = Path(out_dir)
         save_ranked_lists(out_dir / 'ranked_lists.png', model, query, gallery, top_k,
                           batch_size, num_ranked_lists)
-        save_pair_galleries(out_dir, query, gallery, q_index, g_index, labels, scores)
+        save_pair_galleries(out_dir, first, second, a_index, b_index, labels, scores)
         with atomic_write(out_dir / 'cmc.png', 'wb') as f:
             f.write(draw_cmc_curves({'embedding': result['embedding']['cmc'],
                                      f'two-stage (K={result["two_stage"]["top_k"]})':
                                      result['two_stage']['cmc']}, title=result['dataset']))
     return result
+
+
+def verification_pairs(protocol: str, features: ExtractedFeatures, query: ExtractedFeatures,
+                       gallery: ExtractedFeatures) -> tuple:
+    """The test pairs of a pair ``protocol`` (:data:`~posereid.evaluation.PAIR_PROTOCOLS`):
+    ``'balanced_all_pairs'`` pairs all the test images (query and gallery together),
+    ``'cross_camera_sample'`` pairs queries with gallery images.
+
+    Returns:
+        ``(first images, second images, (first index, second index, labels))``.
+    """
+    if protocol == 'balanced_all_pairs':
+        return features, features, balanced_verification_pairs(features.pids)
+    if protocol == 'cross_camera_sample':
+        return query, gallery, sample_verification_pairs(query.pids, query.camids,
+                                                         gallery.pids, gallery.camids)
+    raise ValueError(f'unknown pair protocol {protocol!r}; known: {", ".join(PAIR_PROTOCOLS)}')
 
 
 def reranked_metrics(query: ExtractedFeatures, gallery: ExtractedFeatures, protocol: str) -> dict:

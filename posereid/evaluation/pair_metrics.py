@@ -4,6 +4,12 @@ Each pair has a ``score`` (the predicted probability of 'same') and a ``label`` 
 different). Pairs are *predicted* 'same' when ``score > threshold``: with the default 0.5 this
 is the argmax of a two-way softmax. The ROC sweeps the threshold over the scores, counting a
 pair positive when ``score >= t``.
+
+The test pairs of a dataset (``ReIDSource.pair_protocol``, one of ``PAIR_PROTOCOLS``):
+``'cross_camera_sample'``, positive (query, gallery) pairs of different cameras and as many
+random negatives (:func:`sample_verification_pairs`), or ``'balanced_all_pairs'``, every
+positive pair of the test images and one random negative each
+(:func:`balanced_verification_pairs`).
 """
 from __future__ import annotations
 
@@ -11,6 +17,9 @@ from typing import Sequence
 
 import numpy as np
 from scipy.stats import rankdata
+
+#: The test pair sets a dataset may name as its ``pair_protocol`` (see the module doc).
+PAIR_PROTOCOLS = ('cross_camera_sample', 'balanced_all_pairs')
 
 
 def confusion_matrix(labels, predictions) -> np.ndarray:
@@ -148,3 +157,36 @@ def sample_verification_pairs(q_pids, q_camids, g_pids, g_camids, max_positives:
     pairs = np.concatenate([positives, negatives]).astype(np.int64)
     labels = np.r_[np.ones(len(positives), np.int64), np.zeros(len(negatives), np.int64)]
     return pairs[:, 0], pairs[:, 1], labels
+
+
+def balanced_verification_pairs(pids, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The balanced pair set of the talk "Person Re-Identification" (M. Kolla) over a set of
+    images: every unordered positive pair ``(i, j)``, ``i < j``, of one identity (any cameras),
+    and for each one negative pair ``(i, k)``, ``k`` an image of another identity drawn uniformly
+    by a generator seeded with ``seed``.
+
+    Returns:
+        ``(first, second, labels)``, each ``(2 P,)`` int64: the ``P`` positive pairs sorted by
+        ``(i, j)``, then their negatives in the same order (pair ``P + p`` is the negative of
+        pair ``p``); labels 1 same, 0 different.
+    """
+    pids = np.asarray(pids, np.int64)
+    order = np.argsort(pids, kind='stable')
+    ids, starts, counts = np.unique(pids[order], return_index=True, return_counts=True)
+    if len(ids) < 2:
+        raise ValueError(f'a balanced pair set needs images of two or more identities; got '
+                         f'{len(ids)}')
+    positives = []
+    for start, count in zip(starts, counts):
+        first, second = np.triu_indices(count, 1)
+        positives.append(np.stack([order[start + first], order[start + second]], axis=1))
+    positives = np.concatenate(positives)
+    positives = positives[np.lexsort((positives[:, 1], positives[:, 0]))]
+    identity = np.searchsorted(ids, pids[positives[:, 0]])
+    # a position in the sorted images outside the identity's own run [start, start + count)
+    draw = np.random.default_rng(seed).integers(len(pids) - counts[identity])
+    draw += np.where(draw >= starts[identity], counts[identity], 0)
+    first = np.r_[positives[:, 0], positives[:, 0]]
+    second = np.r_[positives[:, 1], order[draw]]
+    labels = np.r_[np.ones(len(positives), np.int64), np.zeros(len(positives), np.int64)]
+    return first.astype(np.int64), second.astype(np.int64), labels

@@ -1,0 +1,10 @@
+# siamese_nd_cuhk03_pair1.py's model (the talk's setting), tested on all 632 VIPeR identities:
+# python tools/test.py <this config> work_dirs/siamese_nd_cuhk03_pair1
+_base_ = [
+    '../_base_/models/siamese_nd.py', '../_base_/datasets/cuhk03_pair1_to_viper.py',
+    '../_base_/schedules/pair_adam.py', '../_base_/default_runtime.py'
+]
+val_cfg = None   # no validation loop (../_base_/datasets/cuhk03_pair1.py)
+# SiameseND uses no pose: no heatmap cache needed.
+train_dataloader = dict(dataset=dict(heatmap_cache=None))
+test_dataloader = dict(dataset=dict(heatmap_cache=None))

@@ -1,0 +1,7 @@
+# spindle_cuhk03_pair1.py's model (the talk's setting), tested on all 971 CUHK01 identities:
+# python tools/test.py <this config> work_dirs/spindle_cuhk03_pair1
+_base_ = [
+    '../_base_/models/spindle.py', '../_base_/datasets/cuhk03_pair1_to_cuhk01.py',
+    '../_base_/schedules/pair_adam.py', '../_base_/default_runtime.py'
+]
+val_cfg = None   # no validation loop (../_base_/datasets/cuhk03_pair1.py)
