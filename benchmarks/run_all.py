@@ -8,12 +8,13 @@ the project's targets (from the issues). A benchmark that fails is reported and 
 from __future__ import annotations
 
 import argparse
-import json
 import operator
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from posereid.utils.io import read_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,7 +48,7 @@ def run_benchmark(script: Path, out_dir: Path) -> tuple[dict | None, float, str]
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ['(no output)'])[-1]
         return None, seconds, f'exit {proc.returncode}: {tail}'
-    return json.loads(json_path.read_text()), seconds, ''
+    return read_json(json_path), seconds, ''
 
 
 def format_rows(name: str, figures: dict | None, error: str) -> list[tuple[str, ...]]:

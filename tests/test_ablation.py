@@ -9,6 +9,8 @@ from test_train_fixtures import (TINY_MODELS, data_env, one_thread,  # noqa: F40
                                  tiny_options, world)
 
 from experiments import ablation
+from posereid.engine import study
+from posereid.engine.study import Variant, variant_config
 from posereid.engine.tester import read_checkpoint
 
 SOURCES = ('synthetic_market', 'synthetic_cuhk01')   # the small world's domains
@@ -32,9 +34,10 @@ def tiny_variants(names) -> dict:
     tiny = {'SiameseND': TINY_MODELS['SiameseND'], 'Spindle': TINY_SPINDLE}
     variants = {}
     for name in names:
-        config, options = ablation.VARIANTS[name]
+        variant = ablation.VARIANTS[name]
         model = tiny.get(name, TINY_MODELS['SpindleFusion'])
-        variants[name] = (config, {**dotted('model', model), **options})
+        variants[name] = Variant(variant.config,
+                                 {**dotted('model', model), **variant.cfg_options})
     return variants
 
 
@@ -45,9 +48,9 @@ def shared_options(world, max_epochs=1) -> dict:
 
 
 def test_variants_differ_only_in_what_they_ablate():
-    configs = {name: ablation.variant_config(config, options, {'train_cfg.max_epochs': 3},
-                                             train_source='synthetic_duke')
-               for name, (config, options) in ablation.VARIANTS.items()}
+    shared = ablation.shared_options({'train_cfg.max_epochs': 3}, train_source='synthetic_duke')
+    configs = {name: variant_config(variant, shared)
+               for name, variant in ablation.VARIANTS.items()}
     assert {c.model.type for c in configs.values()} == {'SiameseND', 'SpindleNet', 'SpindleFusion'}
     for name, cfg in configs.items():
         assert cfg.train_cfg == configs['SpindleFusion'].train_cfg and cfg.train_cfg.max_epochs == 3
@@ -69,37 +72,42 @@ def test_variants_differ_only_in_what_they_ablate():
 
 
 def fake_runs(rng, variants, seeds=(0, 1, 2)) -> dict:
-    return {v: {s: {'metrics': {src: {m: float(rng.random()) for m in ablation.METRICS}
+    """Runs whose test results hold random values where the study's metrics are read."""
+    return {v: {s: {'results': {src: {'two_stage': {'rank1': float(rng.random()),
+                                                    'mAP': float(rng.random())},
+                                      'pairs': {'accuracy': float(rng.random())}}
                                 for src in SOURCES}} for s in seeds} for v in variants}
 
 
 def test_summary_statistics_and_fusion_verdict():
     rng = np.random.default_rng(0)
     runs = fake_runs(rng, ['SiameseND', 'Spindle', 'SpindleFusion'])
-    rows = ablation.summarize(runs, 'synthetic_market')
-    assert [r['domain'] for r in rows] == ['in-domain'] * 3 + ['cross-domain'] * 3
+    rows = study.summarize(runs)
+    assert [(r['variant'], r['test_set']) for r in rows] == [
+        (v, s) for v in ('SiameseND', 'Spindle', 'SpindleFusion') for s in SOURCES]
     for row in rows:
-        values = [runs[row['variant']][s]['metrics'][row['test_source']]['mAP'] for s in range(3)]
+        values = [runs[row['variant']][s]['results'][row['test_set']]['two_stage']['mAP']
+                  for s in range(3)]
         assert row['mAP_mean'] == pytest.approx(np.mean(values))
         assert row['mAP_std'] == pytest.approx(np.std(values, ddof=1))
         assert row['num_seeds'] == 3 and row['seeds'] == '0 1 2'
 
-    def set_in_domain(variant, metric, value):
+    def set_in_domain(variant, value, mAP=None):
         for record in runs[variant].values():
-            record['metrics']['synthetic_market'][metric] = value
+            result = record['results']['synthetic_market']
+            result['two_stage'] = {'rank1': value, 'mAP': value if mAP is None else mAP}
 
-    for metric in ablation.METRICS:
-        set_in_domain('SpindleFusion', metric, 0.9)
-        set_in_domain('SiameseND', metric, 0.5)
-        set_in_domain('Spindle', metric, 0.6)
-    verdict = ablation.fusion_verdict(ablation.summarize(runs, 'synthetic_market'))
+    set_in_domain('SpindleFusion', 0.9)
+    set_in_domain('SiameseND', 0.5)
+    set_in_domain('Spindle', 0.6)
+    verdict = ablation.fusion_verdict(study.summarize(runs), 'synthetic_market')
     assert verdict['beats_both'] is True and verdict['sentence'].startswith('SpindleFusion beats')
     assert 'rank-1 90.0% vs SiameseND 50.0%, Spindle 60.0%' in verdict['sentence']
-    set_in_domain('Spindle', 'mAP', 0.95)            # one single branch wins on one metric
-    verdict = ablation.fusion_verdict(ablation.summarize(runs, 'synthetic_market'))
+    set_in_domain('Spindle', 0.6, mAP=0.95)           # one single branch wins on one metric
+    verdict = ablation.fusion_verdict(study.summarize(runs), 'synthetic_market')
     assert verdict['beats_both'] is False and 'does not beat' in verdict['sentence']
     del runs['Spindle']
-    verdict = ablation.fusion_verdict(ablation.summarize(runs, 'synthetic_market'))
+    verdict = ablation.fusion_verdict(study.summarize(runs), 'synthetic_market')
     assert verdict['beats_both'] is None and "['Spindle']" in verdict['sentence']
 
 
@@ -112,13 +120,11 @@ def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path, one_t
     for name in variants:
         for seed in (0, 1):
             work_dir = out / name / f'seed{seed}'
-            tested = json.loads((work_dir / 'test' / 'results.json').read_text())
-            metrics = report['runs'][name][seed]['metrics']
-            assert set(tested) == set(metrics) == set(SOURCES)
-            for source, r in tested.items():
-                assert metrics[source] == {'rank1': r['two_stage']['rank1'],
-                                           'mAP': r['two_stage']['mAP'],
-                                           'pair_accuracy': r['pairs']['accuracy']}
+            results = report['runs'][name][seed]['results']
+            assert set(results) == set(SOURCES)
+            for source in SOURCES:
+                tested = json.loads((work_dir / 'test' / source / 'results.json').read_text())
+                assert tested == {source: results[source]}
             assert report['runs'][name][seed]['checkpoint'].endswith('epoch_1.pth')
     weights = {seed: read_checkpoint(report['runs']['SpindleFusion-NCC'][seed]['checkpoint'])
                ['state_dict'] for seed in (0, 1)}
@@ -129,12 +135,12 @@ def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path, one_t
     saved = json.loads((out / 'ablation.json').read_text())
     assert saved['summary'] == report['summary'] and len(report['summary']) == 4
     for row in report['summary']:
-        values = [report['runs'][row['variant']][s]['metrics'][row['test_source']]['rank1']
-                  for s in (0, 1)]
+        values = [report['runs'][row['variant']][s]['results'][row['test_set']]['two_stage']
+                  ['rank1'] for s in (0, 1)]
         assert row['rank1_mean'] == pytest.approx(np.mean(values))
     rows = list(csv.DictReader((out / 'ablation.csv').open()))
-    assert [(r['variant'], r['test_source']) for r in rows] == [
-        (r['variant'], r['test_source']) for r in report['summary']]
+    assert [(r['variant'], r['test_set']) for r in rows] == [
+        (r['variant'], r['test_set']) for r in report['summary']]
     markdown = (out / 'ablation.md').read_text()
     assert report['markdown'] in markdown and report['fusion_verdict']['sentence'] in markdown
     assert report['fusion_verdict']['beats_both'] is None     # Spindle and SpindleFusion absent
@@ -142,12 +148,12 @@ def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path, one_t
     # a second call reuses every finished run and its test results
     def must_not_run(*args, **kwargs):
         raise AssertionError('a finished run was redone')
-    monkeypatch.setattr(ablation, 'train', must_not_run)
-    monkeypatch.setattr(ablation, 'test', must_not_run)
+    monkeypatch.setattr(study, 'train', must_not_run)
+    monkeypatch.setattr(study, 'test', must_not_run)
     again = ablation.run_ablation(out, seeds=(0, 1), variants=variants, test_sources=SOURCES,
                                   cfg_options=shared_options(world))
     assert again['summary'] == report['summary']
-    run_file = out / 'SiameseND' / 'seed1' / 'ablation_run.json'
+    run_file = out / 'SiameseND' / 'seed1' / study.RUN_FILE
     run_file.write_text('{')
     with pytest.raises(ValueError, match=str(run_file)):
         ablation.run_ablation(out, seeds=(1,), variants=variants, test_sources=SOURCES,
@@ -161,8 +167,8 @@ def test_a_larger_budget_continues_a_run_and_a_smaller_one_retrains(world, tmp_p
     ablation.run_ablation(out, seeds=(0,), variants=variants, test_sources=SOURCES[:1],
                           cfg_options=shared_options(world, max_epochs=1))
     calls = []
-    train = ablation.train
-    monkeypatch.setattr(ablation, 'train', lambda *a, **kw: calls.append(kw) or train(*a, **kw))
+    train = study.train
+    monkeypatch.setattr(study, 'train', lambda *a, **kw: calls.append(kw) or train(*a, **kw))
     report = ablation.run_ablation(out, seeds=(0,), variants=variants, test_sources=SOURCES[:1],
                                    cfg_options=shared_options(world, max_epochs=2))
     assert [kw['resume'] for kw in calls] == [True]

@@ -28,13 +28,12 @@ Protocols:
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.utils.io import atomic_save_json, atomic_write, read_json
 
 from .base import DatasetFormatError, ReIDRecord, ReIDSource
 
@@ -106,7 +105,7 @@ cuhk03/
         split_file = self.root / f'posereid_splits_{kind}_{self.image_type}.json'
         torchreid_file = self.root / f'splits_{kind}_{self.image_type}.json'
         if split_file.is_file():
-            splits = json.loads(split_file.read_text())
+            splits = read_json(split_file)
         elif not self.raw_mat.is_file() and torchreid_file.is_file() and self.image_dir.is_dir():
             splits = self.torchreid_splits(torchreid_file)
             atomic_save_json(splits, split_file, indent=None)
@@ -131,7 +130,7 @@ cuhk03/
         try:
             splits = [{part: [(Path(entry[0]).name, int(entry[1])) for entry in split[part]]
                        for part in ('train', 'query', 'gallery')}
-                      for split in json.loads(path.read_text())]
+                      for split in read_json(path)]
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise DatasetFormatError(f'{self.name}: {path} is not a torchreid split file '
                                      f'(a list of {{train, query, gallery}} lists of [path, pid, '

@@ -8,7 +8,7 @@ its test identities are those of the world's keypoint ``val`` split
 """
 from __future__ import annotations
 
-import json
+from posereid.utils.io import read_json
 
 from .base import DatasetFormatError
 from .cuhk01 import CUHK01
@@ -67,8 +67,7 @@ synthetic/cuhk01/                            {WORLD_HINT}
         val_file = root / 'annotations' / 'person_keypoints_val.json'
         self.require(root, val_file)
         try:
-            test_pids = sorted({ann['pid'] for ann in json.loads(val_file.read_text())
-                                ['annotations']})
+            test_pids = sorted({ann['pid'] for ann in read_json(val_file)['annotations']})
         except (ValueError, KeyError, TypeError) as error:
             raise DatasetFormatError(f'{self.name}: {val_file} is not a COCO keypoint file '
                                      f"whose annotations carry 'pid' ({error!r})") from None

@@ -10,12 +10,13 @@ images whose neck and both hips are labelled; ``visible`` restricts it to ``v = 
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from posereid.utils.io import read_json
 
 from .keypoints import KEYPOINT_INDEX, KEYPOINT_NAMES, NUM_KEYPOINTS
 
@@ -71,7 +72,7 @@ def read_coco_keypoints(ann_file: str | os.PathLike) -> tuple[list[Path], np.nda
     """
     ann_file = Path(ann_file)
     try:
-        coco = json.loads(ann_file.read_text())
+        coco = read_json(ann_file)
         names = {img['id']: img['file_name'] for img in coco['images']}
         rows = [(names[a['image_id']], a['keypoints']) for a in coco['annotations']]
         keypoints = np.asarray([k for _, k in rows], np.float32).reshape(-1, NUM_KEYPOINTS, 3)

@@ -44,8 +44,11 @@ def atomic_save_json(obj, path: str | os.PathLike, **dump_kwargs) -> None:
 
 
 def read_json(path: str | os.PathLike):
-    """The JSON document in ``path`` (UTF-8)."""
-    return json.loads(Path(path).read_text(encoding='utf-8'))
+    """The JSON document in ``path`` (UTF-8); a ValueError naming the file if it is not JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding='utf-8'))
+    except json.JSONDecodeError as error:
+        raise ValueError(f'{path} is not valid JSON ({error}); delete or mend it') from None
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:

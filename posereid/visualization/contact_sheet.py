@@ -2,7 +2,6 @@
 the contact sheet of a generated synthetic world."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Sequence
@@ -12,6 +11,7 @@ import numpy as np
 
 from posereid.pose.keypoints import NUM_KEYPOINTS, SKELETON, dataset_metainfo
 from posereid.utils.image_io import read_image
+from posereid.utils.io import read_json
 
 from .png import save_png
 
@@ -92,7 +92,7 @@ def world_contact_sheet(world_dir: str | os.PathLike, domain: str, num_ids: int 
     """RGB contact sheet of a generated domain: held-out identities seen by the most cameras
     (rows) × cameras (columns), one crop per camera, keypoints drawn if ``draw_keypoints``."""
     root = Path(world_dir) / domain
-    coco = json.loads((root / 'annotations' / 'person_keypoints_val.json').read_text('utf-8'))
+    coco = read_json(root / 'annotations' / 'person_keypoints_val.json')
     paths = {image['id']: image['file_name'] for image in coco['images']}
     first: dict[int, dict[int, dict]] = {}
     for ann in coco['annotations']:
