@@ -166,3 +166,20 @@ def test_quarter_offset_moves_towards_the_true_peak():
     unrefined = (grid - torch.from_numpy(truth)).abs()
     assert error.max() <= 2.0  # half a heatmap pixel (4 image px)
     assert error.mean() < unrefined.mean()
+
+
+def test_no_pose_puts_every_region_at_its_fixed_box():
+    """The control of the pose experiments: empty heatmaps, so every region falls back to its
+    box in an upright pedestrian crop."""
+    from posereid.pose.backends import build_pose_backend
+    from posereid.pose.regions import DEFAULT_BOXES, REGION_NAMES
+
+    backend = build_pose_backend(dict(type='no_pose', heatmap_size=(32, 16)))
+    out = backend.predict_files(['never-read.jpg', 'nor-this.jpg'])
+    assert out.heatmaps.shape == (2, 14, 32, 16) and not out.heatmaps.any()
+    keypoints, scores = keypoints_from_heatmaps(torch.from_numpy(out.heatmaps), (160, 60))
+    boxes = region_boxes(keypoints, scores, (160, 60))
+    expected = torch.tensor([DEFAULT_BOXES[name] for name in REGION_NAMES]) * torch.tensor(
+        [60, 160, 60, 160])
+    torch.testing.assert_close(boxes[0].float(), expected.float())
+    assert backend.identity()['type'] == 'no_pose'

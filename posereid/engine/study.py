@@ -66,9 +66,11 @@ def config_hash(cfg: Config) -> str:
 
 
 def run_one(cfg: Config, work_dir: Path, seed: int, test_sets: dict[str, str | dict | None],
-            resume: bool = True, device: str | None = None, top_k: int | None = None) -> dict:
+            resume: bool = True, device: str | None = None, top_k: int | None = None,
+            pictures: bool = False) -> dict:
     """Train one (variant, seed) run, or reuse it (its last checkpoint is of the final epoch),
-    or finish it (of an earlier epoch), and test its last checkpoint on every test set.
+    or finish it (of an earlier epoch), and test its last checkpoint on every test set (with
+    ``pictures``: the test pictures of the first, in ``<work_dir>/test/<test set>``).
 
     Returns:
         ``{'seed', 'checkpoint', 'config_hash', 'train_seconds', 'test_seconds', 'results':
@@ -89,12 +91,12 @@ def run_one(cfg: Config, work_dir: Path, seed: int, test_sets: dict[str, str | d
             and record['config_hash'] == digest):
         record = {'seed': seed, 'checkpoint': str(checkpoint), 'config_hash': digest,
                   'train_seconds': train_seconds, 'test_seconds': 0.0, 'results': {}}
-    for name, source in test_sets.items():
+    for k, (name, source) in enumerate(test_sets.items()):
         if name in record['results']:
             continue
         start = time.perf_counter()
         result = test(test_config(cfg, source), checkpoint, out_dir=work_dir / 'test' / name,
-                      pictures=False, device=device, top_k=top_k)
+                      pictures=pictures and k == 0, device=device, top_k=top_k)
         record['test_seconds'] += time.perf_counter() - start
         record['results'][name] = next(iter(result.values()))
         atomic_save_json(record, work_dir / RUN_FILE)
@@ -157,6 +159,7 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
               test_sets: dict[str, str | dict | None] | None = None,
               shared_options: dict | None = None, metrics: dict = METRICS,
               resume: bool = True, device: str | None = None, top_k: int | None = None,
+              seed_options: Callable[[int], dict] | None = None, pictures_seed: int | None = None,
               on_run: Callable[[dict], None] | None = None) -> dict:
     """Train and test every (variant, seed), seeds outermost (module doc).
 
@@ -164,6 +167,8 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
         test_sets: name → source (None: the config's own test dataset); default: that alone.
         shared_options: cfg_options of every variant (the budget, data roots...).
         metrics: name → path in a test result, averaged over seeds.
+        seed_options: seed → cfg_options of that seed's runs (e.g. its split of the data).
+        pictures_seed: the seed whose runs draw the test pictures of the first test set.
         on_run: called with the report after every run (to write it).
 
     Returns:
@@ -177,8 +182,10 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
     for seed in seeds:
         for name, cfg in configs.items():
             print(f'[study] {name}, seed {seed}', flush=True)
+            if seed_options is not None:
+                cfg = load_config(cfg, seed_options(seed))
             runs[name][seed] = run_one(cfg, out_dir / name / f'seed{seed}', seed, test_sets,
-                                       resume, device, top_k)
+                                       resume, device, top_k, seed == pictures_seed)
             report = {'seeds': list(seeds), 'test_sets': test_sets,
                       'shared_options': dict(shared_options or {}),
                       'variants': {n: {'config': str(v.config), 'cfg_options': v.cfg_options}

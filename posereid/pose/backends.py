@@ -8,6 +8,7 @@
 ``'mmpose'``              ``config``, ``checkpoint``, ``device``, ``flip_test``, ``heatmap_size``
                           — ``posereid.pose.mmpose_backend.MMPoseBackend``
 ``'blazepose'``           ``heatmap_size`` … — ``posereid.pose.blazepose.BlazePoseBackend``
+``'no_pose'``             ``heatmap_size`` — ``posereid.pose.no_pose.NoPoseBackend`` (the control)
 ========================  =====================================================================
 
 The mmpose and MediaPipe modules are imported on first use, so ``import posereid.pose`` stays
@@ -26,6 +27,7 @@ POSE_BACKENDS: dict[str, tuple[str, str]] = {
     'ground_truth': ('posereid.pose.ground_truth', 'GroundTruthBackend'),
     'mmpose': ('posereid.pose.mmpose_backend', 'MMPoseBackend'),
     'blazepose': ('posereid.pose.blazepose', 'BlazePoseBackend'),
+    'no_pose': ('posereid.pose.no_pose', 'NoPoseBackend'),
 }
 
 

@@ -1,0 +1,302 @@
+"""The real-data benchmark: CUHK03 labeled camera pair 1 in the talk's split, and VIPeR.
+
+    python experiments/real_benchmark.py [--rows headline|all] [--budget cpu|gpu]
+        [--seeds 0 1 2] [--cuhk03 ../shared/realdata/cuhk03_seed]
+        [--viper ../shared/realdata/viper] [--out work_dirs/real_benchmark]
+        [--results docs/results] [--device cpu|cuda]
+    python experiments/real_benchmark.py --viper-splits [...]   # VIPeR 10 x 316/316
+    python experiments/real_benchmark.py --recipe r50 --device cuda [...]  # ResNet-50 fusion
+
+The talk "Person Re-Identification" (M. Kolla) trains a Siamese neighborhood-difference network
+on the pairs of 743 CUHK03 identities (camera pair 1) and reports pair accuracy on 100
+validation identities. Here every model is trained on those 743 identities from scratch (no
+ImageNet weights, no pose checkpoint: pose comes from MediaPipe BlazePose) and its last
+checkpoint is tested on
+
+* the 100 validation identities, camera 1 querying camera 2 and the other way round
+  (single-gallery-shot): rank-1/5/10 and mAP of the two-stage ranking, and the pair accuracy
+  and confusion matrix of the talk's balanced pair set (every positive pair, one random
+  negative each);
+* all 632 VIPeR identities as a cross-dataset test.
+
+Rows (:data:`ROWS`): SiameseND (the talk's network), Spindle, SpindleFusion with ND, NCC and
+ND + NCC matching, each with and without hard-negative mining, and the pose control: Spindle
+and SpindleFusion (ND) trained and tested with no pose (every region at its fixed box). The
+budgets (:data:`BUDGETS`) are the settings that fit a 2-core CPU and a GPU. The study
+(:mod:`posereid.engine.study`) resumes where it stopped; after every run the table is written
+to ``<out>/real_benchmark.{md,csv,json}`` and the results file
+``<results>/real_benchmark.{json,md}`` (the committed one, with the commit and command that
+made it). Pictures (seed 0 of every row): ranked lists, the four pair galleries and the CMC of
+camera 1 → 2, the confusion matrices, BlazePose heatmaps on real crops.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from posereid.engine.cli import add_cfg_options, exit_on_user_error, precompute_command
+from posereid.engine.config import DEVICES, default_heatmap_cache, load_config
+from posereid.engine.heatmaps import build_cache_for_source
+from posereid.engine.study import Variant, format_table, run_study, write_report
+from posereid.pose.cache import HeatmapCache
+from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.visualization.heatmaps import visualize_heatmaps
+from posereid.visualization.matrix import draw_matrix_heatmap
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / 'shared' / 'realdata'
+CONFIGS = {'SiameseND': REPO / 'configs/siamese_nd/siamese_nd_cuhk03_pair1.py',
+           'Spindle': REPO / 'configs/spindle/spindle_cuhk03_pair1.py',
+           'SpindleFusion': REPO / 'configs/spindle_fusion/spindle_fusion_cuhk03_pair1.py',
+           'SpindleFusion-R50': REPO / 'configs/spindle_fusion/spindle_fusion_r50_cuhk03_pair1.py'}
+MATCHING = {'SpindleFusion-ND': 'nd', 'SpindleFusion-NCC': 'ncc', 'SpindleFusion-ND+NCC': 'both'}
+#: Rows of the table. ``headline``: the talk's network, the pose branch and the fusion (ND),
+#: with hard-negative mining; ``all``: every model with and without mining, and the no-pose
+#: control of the two pose models.
+ROWS = {'headline': ['SiameseND', 'Spindle', 'SpindleFusion-ND'],
+        'all': ['SiameseND', 'Spindle', *MATCHING,
+                *(f'{name} no-mining' for name in ('SiameseND', 'Spindle', *MATCHING)),
+                'Spindle no-pose', 'SpindleFusion-ND no-pose']}
+#: cfg_options of every row: the CPU budget fits 3 seeds of the headline rows in about an
+#: hour and a half on 2 cores (README); the GPU budget is the talk's longer schedule.
+BUDGETS = {
+    'cpu': {'train_cfg.max_epochs': 2, 'train_dataloader.sampler.max_positive_pairs_per_id': 10,
+            'optim_wrapper.optimizer.lr': 1e-3, 'param_scheduler.0.milestones': [10],
+            'custom_hooks.1.start_epoch': 1, 'custom_hooks.1.interval': 1,
+            'retrieval.top_k': 20, 'train_dataloader.num_workers': 1},
+    'gpu': {'train_cfg.max_epochs': 20, 'train_dataloader.sampler.max_positive_pairs_per_id': None,
+            'train_dataloader.batch_size': 128, 'param_scheduler.0.milestones': [15],
+            'custom_hooks.1.start_epoch': 10, 'custom_hooks.1.interval': 5,
+            'retrieval.top_k': 100, 'train_dataloader.num_workers': 6},
+}
+#: What VIPeR's splits train on top of a budget: 316 identities give 316 positive pairs an
+#: epoch, so many more epochs.
+VIPER_EPOCHS = {'cpu': 20, 'gpu': 60}
+#: The ResNet-50 fusion recipe's budget (GPU, mixed precision): a few epochs.
+R50_BUDGET = {'train_cfg.max_epochs': 6, 'param_scheduler.0.end': 2,
+              'param_scheduler.1.milestones': [5], 'retrieval.top_k': 100}
+#: reported metric → where it is in a test result (the confusion matrix: rows true different /
+#: same, columns predicted different / same).
+METRICS = {'pair_accuracy': ('pairs', 'accuracy'), 'rank1': ('two_stage', 'rank1'),
+           'rank5': ('two_stage', 'rank5'), 'rank10': ('two_stage', 'rank10'),
+           'mAP': ('two_stage', 'mAP'), 'embedding_rank1': ('embedding', 'rank1'),
+           'different_as_different': ('pairs', 'confusion_matrix', 0, 0),
+           'different_as_same': ('pairs', 'confusion_matrix', 0, 1),
+           'same_as_different': ('pairs', 'confusion_matrix', 1, 0),
+           'same_as_same': ('pairs', 'confusion_matrix', 1, 1)}
+COLUMNS = {'pair_accuracy': 'pair accuracy', 'rank1': 'rank-1', 'rank5': 'rank-5',
+           'rank10': 'rank-10', 'mAP': 'mAP', 'embedding_rank1': 'rank-1 (embedding only)'}
+NO_POSE_ROOT = 'work_dirs/heatmaps_no_pose'
+
+
+def row_variant(row: str) -> Variant:
+    """The config and options of a row of :data:`ROWS`."""
+    name, _, flags = row.partition(' ')
+    options = {}
+    if name in MATCHING:
+        options['model.siamese.matching'] = MATCHING[name]
+        name = 'SpindleFusion'
+    if 'no-mining' in flags:
+        options['train_dataloader.sampler.hard_negative_ratio'] = 0.0
+    if 'no-pose' in flags:
+        options.update({'pose': dict(_delete_=True, type='no_pose'),
+                        'heatmap_root': NO_POSE_ROOT})
+    return Variant(CONFIGS[name], options)
+
+
+def test_sets(cuhk03: Path, viper: Path) -> dict[str, dict]:
+    return {'CUHK03 cam1→cam2': dict(name='cuhk03_pair1', root=str(cuhk03), split_id=0),
+            'CUHK03 cam2→cam1': dict(name='cuhk03_pair1', root=str(cuhk03), split_id=1),
+            'VIPeR all 632': dict(name='viper', root=str(viper), num_train_ids=0, split_id=0)}
+
+
+def data_options(cuhk03: Path) -> dict:
+    """Where the training source and the config's own test source find CUHK03."""
+    return {'train_dataloader.dataset.source.root': str(cuhk03),
+            'test_dataloader.dataset.source.root': str(cuhk03)}
+
+
+def viper_split_variants(variants: dict[str, Variant], out_dir: Path,
+                         cuhk03_epochs: int) -> dict[str, Variant]:
+    """Each row trained on VIPeR from scratch, and fine-tuned from its CUHK03 model of seed 0
+    (Ahmed et al.'s recipe)."""
+    out = {}
+    for row, variant in variants.items():
+        out[f'{row} from scratch'] = variant
+        checkpoint = out_dir / row / 'seed0' / f'epoch_{cuhk03_epochs}.pth'
+        out[f'{row} fine-tuned'] = Variant(variant.config,
+                                           {**variant.cfg_options, 'load_from': str(checkpoint)})
+    return out
+
+
+def viper_split(viper: Path):
+    """seed → the cfg_options that train and test on VIPeR's split ``2 seed`` (camera A
+    querying camera B; 10 seeds, 10 random 316/316 splits)."""
+    def options(seed: int) -> dict:
+        source = dict(_delete_=True, name='viper', root=str(viper), split_id=2 * seed)
+        return {'train_dataloader.dataset.source': source,
+                'test_dataloader.dataset.source': source}
+    return options
+
+
+def build_caches(variants: dict[str, Variant], shared: dict, sources: dict[str, dict]) -> dict:
+    """Every heatmap cache the rows read (their pose model on every image of each source),
+    built where missing; returns ``{cache folder: share of crops with a person found}``."""
+    found = {}
+    for variant in variants.values():
+        cfg = load_config(load_config(variant.config, shared), variant.cfg_options)
+        if not cfg.train_dataloader.dataset.get('heatmap_cache'):
+            continue
+        for source in sources.values():
+            cache_dir = default_heatmap_cache(cfg, source)
+            if cache_dir in found:
+                continue
+            build_cache_for_source(source['name'], source['root'], dict(cfg.pose), cache_dir,
+                                   heatmap_size=tuple(cfg.heatmap_size),
+                                   command=precompute_command(variant.config,
+                                                              {**shared, **variant.cfg_options}))
+            scores = HeatmapCache(cache_dir).arrays()['scores']
+            found[cache_dir] = float((scores.max(axis=1) > 0).mean())
+    return found
+
+
+def git_commit() -> str:
+    run = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True, text=True)
+    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=REPO,
+                           capture_output=True, text=True).stdout.strip()
+    return run.stdout.strip() + (' (with uncommitted changes)' if dirty else '')
+
+
+def results_file(report: dict, meta: dict) -> dict:
+    """What ``<results>/real_benchmark.json`` holds: for each row and test set the mean and std
+    over seeds of every metric, and ``num_seeds``."""
+    table: dict = {}
+    for r in report['summary']:
+        cell = {'num_seeds': r['num_seeds']}
+        cell.update({m: {'mean': r[f'{m}_mean'], 'std': r[f'{m}_std']} for m in METRICS})
+        table.setdefault(r['variant'], {})[r['test_set']] = cell
+    seconds = {name: {'train_s': float(np.mean([run['train_seconds'] for run in by_seed.values()])),
+                      'test_s': float(np.mean([run['test_seconds'] for run in by_seed.values()]))}
+               for name, by_seed in report['runs'].items()}
+    return {**meta, 'seeds': report['seeds'], 'rows': table, 'seconds_per_run': seconds}
+
+
+def markdown(report: dict, meta: dict) -> str:
+    """The table and how it was made, for ``real_benchmark.md``."""
+    confusion = ['| row | test set | different → different | different → same | same → '
+                 'different | same → same |', '|---|---|---:|---:|---:|---:|']
+    for r in report['summary']:
+        confusion.append(f'| {r["variant"]} | {r["test_set"]} | ' + ' | '.join(
+            f'{r[f"{m}_mean"]:.0f} ± {r[f"{m}_std"]:.0f}' for m in
+            ('different_as_different', 'different_as_same', 'same_as_different',
+             'same_as_same')) + ' |')
+    found = '\n'.join(f'- `{cache}`: a person found in {share:.1%} of the crops'
+                      for cache, share in meta['pose_found'].items())
+    return (f'# Real-data benchmark ({meta["budget"]} budget)\n\n'
+            f'Made by `{meta["command"]}` at commit {meta["commit"]} on {meta["processor"]} '
+            f'({meta["device"]}); mean ± sample std over seeds {report["seeds"]} in percent, '
+            f'the last checkpoint of every run, from scratch.\n\n'
+            f'{format_table(report["summary"], COLUMNS)}\n\n'
+            f'Pair confusion matrices (the talk\'s balanced pair set; counts, mean ± std):\n\n'
+            + '\n'.join(confusion) + f'\n\nPose (BlazePose) on the crops:\n\n{found}\n')
+
+
+def save_pictures(report: dict, out_dir: Path, cuhk03: Path, viper: Path,
+                  pose_caches: dict) -> None:
+    """The confusion matrix of every row (mean over seeds, each true class's share) and
+    BlazePose's heatmaps on real crops; the ranked lists and pair galleries are the test's."""
+    for r in report['summary']:
+        counts = np.array([[r['different_as_different_mean'], r['different_as_same_mean']],
+                           [r['same_as_different_mean'], r['same_as_same_mean']]])
+        png = draw_matrix_heatmap(counts / counts.sum(axis=1, keepdims=True),
+                                  ['true different', 'true same'],
+                                  ['predicted different', 'predicted same'],
+                                  title=f'{r["variant"]}, {r["test_set"]}')
+        name = f'{r["variant"]}_{r["test_set"]}'.replace(' ', '_').replace('→', 'to')
+        with atomic_write(out_dir / 'pictures' / f'confusion_{name}.png', 'wb') as f:
+            f.write(png)
+    for label, images in (('cuhk03', sorted((cuhk03 / 'labeled' / 'val').glob('*.jpg'))[:60:10]),
+                          ('viper', sorted(viper.glob('**/cam_a/*.bmp'))[:60:10])):
+        cache = next((c for c in pose_caches
+                      if Path(c).name.startswith(label) and NO_POSE_ROOT not in c), None)
+        if images and cache:
+            visualize_heatmaps([str(p) for p in images],
+                               out_dir / 'pictures' / f'heatmaps_{label}.png', cache_dir=cache)
+
+
+def run(args: argparse.Namespace) -> dict:
+    cuhk03, viper, out_dir = Path(args.cuhk03), Path(args.viper), Path(args.out)
+    budget = R50_BUDGET if args.recipe == 'r50' else BUDGETS[args.budget]
+    shared = {**budget, **data_options(cuhk03), **args.cfg_options}
+    rows = ['SpindleFusion-R50'] if args.recipe == 'r50' else ROWS[args.rows]
+    variants = {row: row_variant(row) for row in rows}
+    sources = test_sets(cuhk03, viper)
+    seed_options = None
+    if args.viper_splits:
+        variants = viper_split_variants(variants, out_dir, shared['train_cfg.max_epochs'])
+        shared = {**shared, 'train_cfg.max_epochs': VIPER_EPOCHS[args.budget],
+                  **args.cfg_options}
+        sources = {'VIPeR 316 (its split)': None}
+        seed_options = viper_split(viper)
+        out_dir = out_dir / 'viper_splits'
+    pose_found = build_caches(variants, shared, test_sets(cuhk03, viper))
+    meta = {'command': shlex.join(['python', 'experiments/real_benchmark.py', *sys.argv[1:]]),
+            'commit': git_commit(), 'processor': platform.processor() or platform.machine(),
+            'device': args.device or 'default', 'budget': args.recipe or args.budget,
+            'shared_options': shared, 'pose_found': pose_found}
+    name = 'real_benchmark' + ('_viper_splits' if args.viper_splits else '') + (
+        f'_{args.recipe}' if args.recipe else '')
+
+    def write(report: dict) -> None:
+        text = markdown(report, meta)
+        write_report(out_dir, name, report, text)
+        if args.results:
+            atomic_save_json(results_file(report, meta), Path(args.results) / f'{name}.json')
+            with atomic_write(Path(args.results) / f'{name}.md', encoding='utf-8') as f:
+                f.write(text)
+
+    start = time.perf_counter()
+    report = run_study(out_dir, variants, args.seeds, sources, shared, METRICS,
+                       device=args.device, seed_options=seed_options,
+                       pictures_seed=args.seeds[0], on_run=write)
+    save_pictures(report, out_dir, cuhk03, viper, pose_found)
+    print(f'{time.perf_counter() - start:.0f} s')
+    return report
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split('\n', 2)[2])
+    parser.add_argument('--rows', choices=list(ROWS), default='headline')
+    parser.add_argument('--budget', choices=list(BUDGETS), default='cpu')
+    parser.add_argument('--recipe', choices=['r50'], help='the ResNet-50 fusion recipe instead')
+    parser.add_argument('--viper-splits', action='store_true',
+                        help="VIPeR's 10 splits, from scratch and fine-tuned from seed 0")
+    parser.add_argument('--seeds', nargs='+', type=int,
+                        help='default: 0 1 2 (with --viper-splits: 0 .. 9, one split each)')
+    parser.add_argument('--cuhk03', default=str(SHARED / 'cuhk03_seed'),
+                        help='the folder that holds labeled/{train,val}/')
+    parser.add_argument('--viper', default=str(SHARED / 'viper'),
+                        help='the folder that holds VIPeR/cam_{a,b}/ (or cam_{a,b}/)')
+    parser.add_argument('--out', default='work_dirs/real_benchmark')
+    parser.add_argument('--results', default=str(REPO / 'docs' / 'results'),
+                        help="where the results file goes ('' for none)")
+    parser.add_argument('--device', choices=DEVICES)
+    add_cfg_options(parser)
+    args = parser.parse_args(argv)
+    args.seeds = args.seeds or list(range(10 if args.viper_splits else 3))
+    with exit_on_user_error():
+        report = run(args)
+    print(format_table(report['summary'], COLUMNS))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,97 @@
+"""experiments/real_benchmark.py on fixture trees of CUHK03 camera pair 1 and VIPeR: the rows it
+trains, the test sets and metrics it reports, the results file, resuming, the pictures, and
+VIPeR's splits from scratch and fine-tuned."""
+from __future__ import annotations
+
+import pytest
+from dataset_trees import cuhk03_pair1_tree, viper_tree
+from test_train_fixtures import TINY_MODELS, data_env, one_thread  # noqa: F401
+
+from experiments import real_benchmark
+from posereid.engine import study
+from posereid.utils.io import read_json
+
+TINY = {'model.branch.channels': TINY_MODELS['SiameseND']['branch']['channels'],
+        'model.branch.summary_channels': 5, 'model.branch.fc_dim': 16,
+        'train_cfg.max_epochs': 1, 'train_dataloader.batch_size': 4,
+        'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
+        'test_dataloader.num_workers': 0,
+        'default_hooks.logger.interval': 1}
+
+
+@pytest.fixture
+def trees(tmp_path):
+    cuhk03_pair1_tree(tmp_path / 'cuhk03', num_train_ids=6, num_val_ids=4)
+    viper_tree(tmp_path / 'viper', num_ids=6)
+    return tmp_path
+
+
+def args(trees, *extra):
+    options = [f'{key}={value}' for key, value in TINY.items()]
+    return ['--cuhk03', str(trees / 'cuhk03'), '--viper', str(trees / 'viper'),
+            '--out', str(trees / 'out'), '--results', str(trees / 'results'), '--seeds', '0',
+            '1', *extra, '--cfg-options', *options]
+
+
+def test_rows_differ_in_what_they_compare():
+    rows = {row: real_benchmark.row_variant(row) for row in real_benchmark.ROWS['all']}
+    assert set(real_benchmark.ROWS['headline']) <= set(rows)
+    assert rows['SpindleFusion-NCC'].cfg_options == {'model.siamese.matching': 'ncc'}
+    assert rows['SiameseND no-mining'].cfg_options == {
+        'train_dataloader.sampler.hard_negative_ratio': 0.0}
+    no_pose = rows['Spindle no-pose'].cfg_options
+    assert no_pose['pose']['type'] == 'no_pose'
+    assert no_pose['heatmap_root'] != 'work_dirs/heatmaps'       # its own caches
+    cpu = real_benchmark.BUDGETS['cpu']
+    cfg = study.variant_config(rows['SpindleFusion-ND+NCC'], cpu)
+    hook = cfg.custom_hooks[1]
+    assert hook.type == 'HardNegativeMiningHook' and hook.start_epoch < cfg.train_cfg.max_epochs
+
+
+def test_the_benchmark_trains_tests_writes_and_resumes(trees, data_env, one_thread,
+                                                       monkeypatch):
+    monkeypatch.setitem(real_benchmark.ROWS, 'headline', ['SiameseND'])
+    real_benchmark.main(args(trees))
+    results = read_json(trees / 'results' / 'real_benchmark.json')
+    assert results['budget'] == 'cpu' and results['seeds'] == [0, 1]
+    assert results['command'].startswith('python experiments/real_benchmark.py')
+    cells = results['rows']['SiameseND']
+    assert set(cells) == {'CUHK03 cam1→cam2', 'CUHK03 cam2→cam1', 'VIPeR all 632'}
+    for name, cell in cells.items():
+        assert cell['num_seeds'] == 2
+        for metric in ('pair_accuracy', 'rank1', 'mAP'):
+            assert 0 <= cell[metric]['mean'] <= 1 and cell[metric]['std'] >= 0
+    # the talk's balanced pair set: every positive pair and as many negatives
+    run = read_json(trees / 'out' / 'SiameseND' / 'seed0' / study.RUN_FILE)
+    pairs = run['results']['CUHK03 cam1→cam2']['pairs']
+    assert sum(map(sum, pairs['confusion_matrix'])) == 2 * pairs['num_positive']
+    # 4 identities: 3 of 5 images (10 pairs each) and one of 2 (1 pair)
+    assert pairs['num_positive'] == 3 * 10 + 1
+    viper = run['results']['VIPeR all 632']
+    assert viper['num_query'] == viper['num_gallery'] == 6
+    same = cells['CUHK03 cam1→cam2']['same_as_same']['mean']
+    assert same + cells['CUHK03 cam1→cam2']['same_as_different']['mean'] == 31
+    # pictures: the first seed's ranked lists and pair galleries, and the confusion matrices
+    pictures = trees / 'out' / 'SiameseND' / 'seed0' / 'test' / 'CUHK03 cam1→cam2'
+    assert (pictures / 'cuhk03_pair1' / 'ranked_lists.png').is_file()
+    assert len(list((trees / 'out' / 'pictures').glob('confusion_SiameseND_*.png'))) == 3
+    assert '| SiameseND | CUHK03 cam1→cam2 | 0 1 |' in (
+        trees / 'results' / 'real_benchmark.md').read_text()
+
+    # a second call reuses every run
+    def must_not_run(*a, **kw):
+        raise AssertionError('a finished run was redone')
+    monkeypatch.setattr(study, 'train', must_not_run)
+    monkeypatch.setattr(study, 'test', must_not_run)
+    real_benchmark.main(args(trees))
+
+    # VIPeR's splits: from scratch, and fine-tuned from the CUHK03 model of seed 0
+    monkeypatch.undo()
+    monkeypatch.setitem(real_benchmark.ROWS, 'headline', ['SiameseND'])
+    real_benchmark.main(args(trees, '--viper-splits'))
+    splits = read_json(trees / 'results' / 'real_benchmark_viper_splits.json')
+    assert set(splits['rows']) == {'SiameseND from scratch', 'SiameseND fine-tuned'}
+    tested = {seed: read_json(trees / 'out' / 'viper_splits' / 'SiameseND from scratch' /
+                              f'seed{seed}' / study.RUN_FILE)['results']['VIPeR 316 (its split)']
+              for seed in (0, 1)}
+    assert all(r['dataset'] == 'viper' and r['num_query'] == 3 for r in tested.values())
