@@ -43,9 +43,10 @@ import numpy as np
 
 from posereid.engine.cli import add_cfg_options, exit_on_user_error, precompute_command
 from posereid.engine.config import DEVICES, default_heatmap_cache, load_config
-from posereid.engine.heatmaps import build_cache_for_source
+from posereid.datasets import build_source
+from posereid.engine.heatmaps import build_cache_for_source, source_images
 from posereid.engine.study import Variant, format_table, run_study, write_report
-from posereid.pose.cache import HeatmapCache
+from posereid.pose.cache import HeatmapCache, StaleCacheError
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.heatmaps import visualize_heatmaps
 from posereid.visualization.matrix import draw_matrix_heatmap
@@ -148,7 +149,8 @@ def viper_split(viper: Path):
 
 def build_caches(variants: dict[str, Variant], shared: dict, sources: dict[str, dict]) -> dict:
     """Every heatmap cache the rows read (their pose model on every image of each source),
-    built where missing; returns ``{cache folder: share of crops with a person found}``."""
+    built where none serves the source's images yet; returns ``{cache folder: share of crops
+    with a person found}``."""
     found = {}
     for variant in variants.values():
         cfg = load_config(load_config(variant.config, shared), variant.cfg_options)
@@ -158,13 +160,24 @@ def build_caches(variants: dict[str, Variant], shared: dict, sources: dict[str, 
             cache_dir = default_heatmap_cache(cfg, source)
             if cache_dir in found:
                 continue
-            build_cache_for_source(source['name'], source['root'], dict(cfg.pose), cache_dir,
-                                   heatmap_size=tuple(cfg.heatmap_size),
-                                   command=precompute_command(variant.config,
-                                                              {**shared, **variant.cfg_options}))
+            if not serves(cache_dir, source):
+                build_cache_for_source(source['name'], source['root'], dict(cfg.pose),
+                                       cache_dir, heatmap_size=tuple(cfg.heatmap_size),
+                                       command=precompute_command(
+                                           variant.config, {**shared, **variant.cfg_options}))
             scores = HeatmapCache(cache_dir).arrays()['scores']
             found[cache_dir] = float((scores.max(axis=1) > 0).mean())
     return found
+
+
+def serves(cache_dir: str, source: dict) -> bool:
+    """Whether a cache exists that holds every image of ``source`` as it is on disk (e.g. one
+    built elsewhere, or for the same images under another folder)."""
+    try:
+        HeatmapCache(cache_dir).check_images(source_images(build_source(**source)))
+    except StaleCacheError:
+        return False
+    return True
 
 
 def git_commit() -> str:
@@ -223,7 +236,7 @@ def save_pictures(report: dict, out_dir: Path, cuhk03: Path, viper: Path,
         with atomic_write(out_dir / 'pictures' / f'confusion_{name}.png', 'wb') as f:
             f.write(png)
     for label, images in (('cuhk03', sorted((cuhk03 / 'labeled' / 'val').glob('*.jpg'))[:60:10]),
-                          ('viper', sorted(viper.glob('**/cam_a/*.bmp'))[:60:10])):
+                          ('viper', sorted(viper.glob('**/cam_a/*.*'))[:60:10])):
         cache = next((c for c in pose_caches
                       if Path(c).name.startswith(label) and NO_POSE_ROOT not in c), None)
         if images and cache:

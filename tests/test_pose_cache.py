@@ -157,6 +157,9 @@ def test_a_cache_survives_moving_the_dataset_and_hashes_catch_a_same_size_change
     cache.check_images(moved[::-1])
     np.testing.assert_array_equal(cache.lookup(moved[3])[0], cache.lookup(images[3])[0])
     assert verify_cache(tmp_path / 'cache', images_root=copy)['num_images'] == len(images)
+    again = CountingBackend(copy)              # building it for the moved images: nothing to do
+    assert build(moved, again, tmp_path / 'cache', content_hash=True)['complete']
+    assert again.seen == 0
     data = bytearray(Path(moved[5]).read_bytes())
     data[-3] ^= 1                                             # same size, other bytes
     Path(moved[5]).write_bytes(bytes(data))

@@ -50,6 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--pose-checkpoint', help='mmpose checkpoint')
     parser.add_argument('--pose-root', help='ground truth: the domain folder with keypoints.json '
                                             '(default: found above the images)')
+    parser.add_argument('--keypoints', help='keypoints_file: the .npz of names, keypoints and '
+                                            'scores (posereid.pose.keypoints_file)')
     parser.add_argument('--device', help='e.g. cpu or cuda:0 (default: cuda if available)')
     parser.add_argument('--flip-test', action=argparse.BooleanOptionalAction,
                         help='average with the mirrored crop (default: off for mmpose, on for '
@@ -88,6 +90,8 @@ def pose_config(args: argparse.Namespace) -> dict | None:
     if cfg['type'] == 'mmpose':
         cfg.update(config=args.pose_config, checkpoint=args.pose_checkpoint, device=args.device,
                    flip_test=bool(args.flip_test))
+    if cfg['type'] == 'keypoints_file':
+        cfg.update(path=args.keypoints)
     if cfg['type'] == 'blazepose':
         cfg.update({key: value for key, value in (('flip_test', args.flip_test),
                                                   ('pad', args.pad)) if value is not None})

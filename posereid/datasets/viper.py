@@ -1,7 +1,7 @@
 """VIPeR (Gray et al., PETS 2007): 632 identities, one image in each of 2 cameras.
 
 ``cam_a/NNN_AAA.bmp`` and ``cam_b/NNN_AAA.bmp`` (``NNN`` the identity, ``AAA`` the viewing
-angle) are camera 0 and 1. Evaluated single-gallery-shot (``'single_gallery_shot'``) over 10
+angle) are camera 0 and 1 (a copy saved as ``.png`` or ``.jpg`` reads the same). Evaluated single-gallery-shot (``'single_gallery_shot'``) over 10
 random 316/316 splits in both query directions (``split_id`` 0..19, see
 :func:`~posereid.datasets.two_view.split_two_views`). Pair metrics pair every test identity's
 two images, each pair with one random negative (``'balanced_all_pairs'``).
@@ -9,6 +9,7 @@ two images, each pair with one random negative (``'balanced_all_pairs'``).
 from __future__ import annotations
 
 from .base import DatasetFormatError, ReIDRecord, ReIDSource
+from .folder import IMAGE_EXTENSIONS
 from .two_view import TEN_RANDOM_SPLITS, split_two_views
 
 
@@ -48,7 +49,8 @@ viper/
         self.require(*cameras)
         records = []
         for camid, folder in enumerate(cameras):
-            for path in sorted(folder.glob('*.bmp')):
+            for path in sorted(p for p in folder.iterdir()
+                               if p.suffix.lower() in IMAGE_EXTENSIONS):
                 identity = path.stem.split('_')[0]
                 if not identity.isdigit():
                     raise DatasetFormatError(f'{self.name}: {path} is not named NNN_AAA.bmp')

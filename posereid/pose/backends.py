@@ -9,6 +9,8 @@
                           — ``posereid.pose.mmpose_backend.MMPoseBackend``
 ``'blazepose'``           ``heatmap_size`` … — ``posereid.pose.blazepose.BlazePoseBackend``
 ``'no_pose'``             ``heatmap_size`` — ``posereid.pose.no_pose.NoPoseBackend`` (the control)
+``'keypoints_file'``      ``path``, ``heatmap_size``, ``sigma`` — poses computed elsewhere
+                          (``posereid.pose.keypoints_file.KeypointsFileBackend``)
 ========================  =====================================================================
 
 The mmpose and MediaPipe modules are imported on first use, so ``import posereid.pose`` stays
@@ -28,6 +30,7 @@ POSE_BACKENDS: dict[str, tuple[str, str]] = {
     'mmpose': ('posereid.pose.mmpose_backend', 'MMPoseBackend'),
     'blazepose': ('posereid.pose.blazepose', 'BlazePoseBackend'),
     'no_pose': ('posereid.pose.no_pose', 'NoPoseBackend'),
+    'keypoints_file': ('posereid.pose.keypoints_file', 'KeypointsFileBackend'),
 }
 
 

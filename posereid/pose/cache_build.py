@@ -97,8 +97,15 @@ def _write_manifest(cache_dir: Path, manifest: dict) -> dict:
     return manifest
 
 
-def _is_built(cache_dir: Path, build_key: str) -> bool:
-    return (_read_json(cache_dir / MANIFEST) or {}).get('build_key') == build_key
+#: What a cache's content depends on: not the images' absolute folder (a moved or copied
+#: dataset keeps its cache), but their relative paths and sizes, the pose model and the size.
+CONTENT_KEYS = ('format_version', 'heatmap_size', 'pose', 'images')
+
+
+def _is_built(cache_dir: Path, manifest: dict) -> bool:
+    """Whether ``cache_dir`` holds a finished cache of the same content as ``manifest``."""
+    built = _read_json(cache_dir / MANIFEST) or {}
+    return all(built.get(key) == manifest[key] for key in CONTENT_KEYS)
 
 
 def precompute_heatmaps(img_paths: Iterable[str | os.PathLike], backend: PoseBackend,
@@ -144,7 +151,7 @@ def precompute_heatmaps(img_paths: Iterable[str | os.PathLike], backend: PoseBac
                     command=command)
     start, stop = index * len(paths) // count, (index + 1) * len(paths) // count
     summary = dict(cache_dir=str(cache_dir), num_images=len(paths), rows=[start, stop])
-    if _is_built(cache_dir, manifest['build_key']):
+    if _is_built(cache_dir, manifest):
         return dict(summary, complete=True)
     part_key = _hash([manifest['build_key'], index, count])
     if count == 1:
