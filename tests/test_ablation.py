@@ -5,8 +5,8 @@ import sys
 import numpy as np
 import pytest
 import torch
-from test_train_fixtures import (TINY_MODELS, data_env, one_thread,  # noqa: F401
-                                 tiny_options, world)
+
+from common import TINY_MODELS, tiny_options
 
 from experiments import ablation
 from posereid.engine import study
@@ -111,7 +111,8 @@ def test_summary_statistics_and_fusion_verdict():
     assert verdict['beats_both'] is None and "['Spindle']" in verdict['sentence']
 
 
-def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path, one_thread,
+@pytest.mark.slow
+def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path,
                                                           data_env, monkeypatch):
     variants = tiny_variants(['SiameseND', 'SpindleFusion-NCC'])
     out = tmp_path / 'ablation'
@@ -160,7 +161,8 @@ def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path, one_t
                               cfg_options=shared_options(world))
 
 
-def test_a_larger_budget_continues_a_run_and_a_smaller_one_retrains(world, tmp_path, one_thread, data_env,
+@pytest.mark.slow
+def test_a_larger_budget_continues_a_run_and_a_smaller_one_retrains(world, tmp_path, data_env,
                                                   monkeypatch):
     variants = tiny_variants(['SiameseND'])
     out = tmp_path / 'ablation'

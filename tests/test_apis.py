@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
-from test_train_fixtures import (  # noqa: F401  (world: a fixture)
-    CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
+
+from common import (CONFIGS, REPO, SHIPPED_POSE, run_tool, save_untrained_checkpoint,
+                    tiny_options)
 
 from posereid.apis import compare, extract, init_predictor, search
 from posereid.apis.files import save_search
@@ -25,9 +23,6 @@ from posereid.engine.tester import build_test_dataloader
 from posereid.evaluation import compute_distance_matrix
 from posereid.pose.keypoints import KEYPOINT_INDEX
 from posereid.utils.image_io import BadImageError, read_image
-
-SHIPPED_POSE = dict(type='mmpose', config=str(REPO / 'configs/pose/res18w16_synthetic_64x32.py'),
-                    checkpoint=str(REPO / 'checkpoints/pose_synthetic_res18w16_64x32.pth'))
 
 
 @pytest.fixture(scope='module')
@@ -42,11 +37,6 @@ def models(world, tmp_path_factory):
         built[name] = init_predictor(CONFIGS[name], checkpoint, 'cpu', options,
                                      pose=SHIPPED_POSE)
     return built
-
-
-@pytest.fixture(scope='module')
-def market(world):
-    return world / 'data' / 'synthetic' / 'market'
 
 
 def test_extracted_features_are_those_of_the_test_pipeline(models, market):
@@ -158,13 +148,7 @@ def test_the_readme_example_runs_as_written(world, tmp_path, capsys):
     assert re.search(r'\(\d+, 256\)', printed)            # the embeddings' shape
 
 
-def run_tool(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get('PYTHONPATH',
-                                                                                 '')]))
-    return subprocess.run([sys.executable, str(REPO / 'tools' / name), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
+@pytest.mark.slow
 def test_the_tools_write_features_and_search_results_and_name_bad_images(world, market,
                                                                          tmp_path):
     options = tiny_options(world, 'SiameseND')
@@ -178,7 +162,7 @@ def test_the_tools_write_features_and_search_results_and_name_bad_images(world, 
         (crops / path.name).write_bytes(path.read_bytes())
     (crops / 'broken.jpg').write_bytes(b'garbage')
     out = tmp_path / 'feats.npz'
-    run = run_tool('extract_features.py', str(crops), '--config', str(config), '--checkpoint',
+    run = run_tool('tools/extract_features.py', str(crops), '--config', str(config), '--checkpoint',
                    str(checkpoint), '--out', str(out), cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     assert 'broken.jpg' in run.stdout and '1 skipped' in run.stdout
@@ -186,14 +170,14 @@ def test_the_tools_write_features_and_search_results_and_name_bad_images(world, 
     assert saved['embeddings'].shape[0] == 5 and len(saved['names']) == 5
     np.testing.assert_allclose(np.linalg.norm(saved['embeddings'], axis=1), 1, atol=1e-5)
     search_out = tmp_path / 'search'
-    run = run_tool('search.py', str(sorted(crops.glob('0*.jpg'))[0]), str(market / 'query'),
+    run = run_tool('tools/search.py', str(sorted(crops.glob('0*.jpg'))[0]), str(market / 'query'),
                    '--config', str(config), '--checkpoint', str(checkpoint), '--out',
                    str(search_out), '--topk', '3', cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     rows = (search_out / 'search.csv').read_text().splitlines()
     assert rows[0] == 'query,rank,gallery,probability,distance' and len(rows) == 1 + 3
     assert Image.open(search_out / 'ranked_lists.png').size[0] > 4 * 64
-    run = run_tool('extract_features.py', str(tmp_path / 'nowhere'), '--config', str(config),
+    run = run_tool('tools/extract_features.py', str(tmp_path / 'nowhere'), '--config', str(config),
                    '--checkpoint', str(checkpoint), '--out', str(tmp_path / 'none.npz'),
                    cwd=tmp_path)
     assert run.returncode == 1 and 'Traceback' not in run.stderr and 'nowhere' in run.stderr

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from test_tracklets import VIDEO, camera, fusion  # noqa: F401  (fixtures)
-from test_train_fixtures import world  # noqa: F401  (a fixture)
+
+from common import VIDEO
 
 from posereid.tracking.association import (associate, cannot_link, constrained_average_linkage,
                                        pair_probabilities, time_spans)
@@ -70,8 +70,8 @@ def _oracle(camera_dir, pids_dim=32, noise=0.05, seed=0):
                               np.zeros(0, int), float(VIDEO.fps))
 
 
-def test_identity_revealing_embeddings_give_the_true_global_ids(camera):
-    groups = {name: _oracle(camera.parent / name, seed=k) for k, name in enumerate(('c1', 'c2'))}
+def test_identity_revealing_embeddings_give_the_true_global_ids(video):
+    groups = {name: _oracle(video / name, seed=k) for k, name in enumerate(('c1', 'c2'))}
     # the walk between two cameras takes 1 to 2 s
     result = associate(groups, threshold=0.3, min_transit_s=0.5)
     assert _same_partition(result.global_ids, result.track_ids)
@@ -80,11 +80,11 @@ def test_identity_revealing_embeddings_give_the_true_global_ids(camera):
     assert len(set(shuffled.global_ids)) == len(shuffled.track_ids)
 
 
-def test_pair_rescoring_touches_the_shortlist_only(camera, fusion):
+def test_pair_rescoring_touches_the_shortlist_only(video, fusion):
     groups = {}
     for name in ('c1', 'c2'):
-        tracks = tracklets_from_boxes(read_mot_boxes(camera.parent / name / 'gt' / 'gt.txt'))
-        groups[name] = tracklet_embeddings(fusion, open_frames(camera.parent / name), tracks,
+        tracks = tracklets_from_boxes(read_mot_boxes(video / name / 'gt' / 'gt.txt'))
+        groups[name] = tracklet_embeddings(fusion, open_frames(video / name), tracks,
                                            frames_per_tracklet=3, candidates=6)
     plain = associate(groups)
     rescored = associate(groups, predictor=fusion, shortlist=1)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_train_fixtures import CONFIGS, data_env, one_thread, tiny_options, world  # noqa: F401
 from torch import nn
+
+from common import CONFIGS, tiny_options
 
 from posereid import engine
 from posereid.utils.checkpoint import load_weights
@@ -40,8 +41,9 @@ def test_a_classifier_of_another_size_is_dropped_on_request():
     assert target.classifier.weight.shape == (3, 4)
 
 
+@pytest.mark.slow
 def test_fine_tuning_on_another_dataset_drops_the_classifier_and_says_so(
-        world, tmp_path, one_thread, data_env):
+        world, tmp_path, data_env):
     losses = dict(pair=dict(type='PairCrossEntropyLoss'),
                   identity=dict(type='CrossEntropyLabelSmooth', epsilon=0.1))
     options = {**tiny_options(world, max_epochs=1), 'model.losses': losses,

@@ -7,18 +7,10 @@ import pytest
 import torch
 
 from posereid.datasets import PairSampler, ReIDDataset, build_source, reid_collate
-from posereid.datasets.synthetic import generate_world, small_world
 from posereid.pose.base import PoseOutput
 
 PIPELINE = [dict(type='LoadImage'), dict(type='LoadHeatmaps'), dict(type='Resize', size=(64, 32)),
             dict(type='RandomFlip', prob=0.0), dict(type='PackReID')]
-
-
-@pytest.fixture(scope='module')
-def world(tmp_path_factory):
-    root = tmp_path_factory.mktemp('world')
-    generate_world(small_world(), root, workers=1)
-    return root
 
 
 class _MeanColourPose:
@@ -35,7 +27,7 @@ class _MeanColourPose:
         return {'type': 'mean-colour'}
 
 
-def _cache(world, tmp_path, source):
+def _cache(synthetic_world, tmp_path, source):
     from posereid.pose.cache_build import precompute_heatmaps
 
     paths = [r.img_path for part in (source.train, source.query, source.gallery) for r in part]
@@ -44,10 +36,10 @@ def _cache(world, tmp_path, source):
     return tmp_path / 'cache'
 
 
-def test_test_split_is_query_then_gallery_packed_as_the_contract_says(world):
-    source = build_source('synthetic_market', root=world / 'market')
+def test_test_split_is_query_then_gallery_packed_as_the_contract_says(synthetic_world):
+    source = build_source('synthetic_market', root=synthetic_world / 'market')
     dataset = ReIDDataset('synthetic_market', split='test', pipeline=PIPELINE,
-                          source_root=str(world / 'market'))
+                          source_root=str(synthetic_world / 'market'))
     assert len(dataset) == len(source.query) + len(source.gallery)
     assert dataset.record_splits == ['query'] * len(source.query) + ['gallery'] * len(
         source.gallery)
@@ -57,16 +49,17 @@ def test_test_split_is_query_then_gallery_packed_as_the_contract_says(world):
     assert item['img'].shape == (3, 64, 32) and item['img'].dtype == torch.float32
     assert (item['pid'], item['camid'], item['split']) == (
         source.gallery[0].pid, source.gallery[0].camid, 'gallery')
-    train = ReIDDataset(dict(name='synthetic_cuhk01', root=str(world / 'cuhk01')),
+    train = ReIDDataset(dict(name='synthetic_cuhk01', root=str(synthetic_world / 'cuhk01')),
                         pipeline=PIPELINE)
     assert sorted(set(train.pids)) == list(range(train.source.num_train_pids))
     with pytest.raises(ValueError, match="split must be one of"):
-        ReIDDataset('synthetic_market', split='val', source_root=str(world / 'market'))
+        ReIDDataset('synthetic_market', split='val', source_root=str(synthetic_world / 'market'))
 
 
-def test_heatmaps_come_from_the_cache_and_a_stale_cache_fails_at_construction(world, tmp_path):
-    source = build_source('synthetic_cuhk01', root=world / 'cuhk01')
-    cache_dir = _cache(world, tmp_path, source)
+def test_heatmaps_come_from_the_cache_and_a_stale_cache_fails_at_construction(synthetic_world,
+                                                                             tmp_path):
+    source = build_source('synthetic_cuhk01', root=synthetic_world / 'cuhk01')
+    cache_dir = _cache(synthetic_world, tmp_path, source)
     dataset = ReIDDataset(source, split='query', pipeline=PIPELINE, heatmap_cache=str(cache_dir))
     item = dataset[1]
     from posereid.utils.image_io import read_image
@@ -89,9 +82,9 @@ def test_heatmaps_come_from_the_cache_and_a_stale_cache_fails_at_construction(wo
         changed.write_bytes(original)
 
 
-def test_collate_gives_the_batch_dict_of_the_contract(world):
+def test_collate_gives_the_batch_dict_of_the_contract(synthetic_world):
     dataset = ReIDDataset('synthetic_market', split='query', pipeline=PIPELINE,
-                          source_root=str(world / 'market'))
+                          source_root=str(synthetic_world / 'market'))
     batch = reid_collate([dataset[i] for i in range(3)])
     assert batch['imgs'].shape == (3, 3, 64, 32) and batch['heatmaps'] is None
     assert batch['pids'].dtype == torch.long and batch['pids'].tolist() == dataset.pids[:3]
@@ -99,14 +92,14 @@ def test_collate_gives_the_batch_dict_of_the_contract(world):
     assert batch['splits'] == ['query'] * 3 and batch['img_paths'][0] == dataset.records[0].img_path
 
 
-def test_runner_builds_a_pair_dataloader_from_config(world):
+def test_runner_builds_a_pair_dataloader_from_config(synthetic_world):
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
     config = dict(batch_size=4, num_workers=0, collate_fn=dict(type='reid_collate'),
                   sampler=dict(type='PairSampler', max_positive_pairs_per_id=2),
                   dataset=dict(type='ReIDDataset', source='synthetic_market', split='train',
-                               pipeline=PIPELINE, source_root=str(world / 'market')))
+                               pipeline=PIPELINE, source_root=str(synthetic_world / 'market')))
     with DefaultScope.overwrite_default_scope('posereid'):
         loader = Runner.build_dataloader(config, seed=0)
     assert isinstance(loader.sampler, PairSampler) and isinstance(loader.dataset, ReIDDataset)
@@ -117,21 +110,19 @@ def test_runner_builds_a_pair_dataloader_from_config(world):
         assert same == [True, False][:len(same)]
 
 
-def test_an_mmengine_base_dataset_that_reads_its_source_lazily(world):
+def test_an_mmengine_base_dataset_that_reads_its_source_lazily(synthetic_world, tmp_path):
     from mmengine.dataset import BaseDataset
 
     dataset = ReIDDataset('synthetic_market', split='query', pipeline=PIPELINE,
-                          data_root=str(world.parent / 'no_such_root'), lazy_init=True)
+                          data_root=str(tmp_path / 'no_such_root'), lazy_init=True)
     assert isinstance(dataset, BaseDataset) and dataset.source is None   # nothing read yet
     with pytest.raises(FileNotFoundError, match='no_such_root'):
         dataset.full_init()
     # data_root is the root of every dataset: the source's folder is found below it
-    (world.parent / 'root').mkdir(exist_ok=True)
-    link = world.parent / 'root' / 'synthetic'
-    if not link.exists():
-        link.symlink_to(world)
+    (tmp_path / 'root').mkdir()
+    (tmp_path / 'root' / 'synthetic').symlink_to(synthetic_world)
     dataset = ReIDDataset('synthetic_market', split='query', pipeline=PIPELINE,
-                          data_root=str(world.parent / 'root'))
+                          data_root=str(tmp_path / 'root'))
     assert dataset.metainfo == dict(source='synthetic_market', protocol='market', split='query',
                                     num_train_pids=dataset.source.num_train_pids)
     subset = dataset.get_subset([2, 0])

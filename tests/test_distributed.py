@@ -2,13 +2,16 @@ import os
 import subprocess
 import sys
 
+import pytest
 from mmengine.config import Config
-from test_train_fixtures import CONFIGS, REPO, tiny_options, world  # noqa: F401
+
+from common import CONFIGS, REPO, tiny_options
 
 from posereid.datasets import PairSampler, ReIDDataset
 from posereid.engine.tester import read_checkpoint
 
 
+@pytest.mark.slow
 def test_torchrun_with_two_gloo_processes_trains_on_half_the_pairs_each(world, tmp_path):
     options = tiny_options(world, model='SiameseND', max_epochs=1)
     cfg = Config.fromfile(str(CONFIGS['SiameseND']))

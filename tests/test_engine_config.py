@@ -4,7 +4,8 @@ import os
 
 import pytest
 import torch
-from test_train_fixtures import CONFIGS, data_env, one_thread, tiny_options, world  # noqa: F401
+
+from common import CONFIGS, tiny_options
 
 from posereid import engine
 from posereid.engine.config import load_config, select_device
@@ -38,8 +39,9 @@ def test_the_input_size_is_written_once_in_the_pipeline(world):
         load_config(CONFIGS['SpindleFusion'], {**options, 'model.input_size': (96, 48)})
 
 
+@pytest.mark.slow
 def test_a_run_on_the_cpu_with_a_quiet_console_writes_the_dumps_to_its_log_file(
-        world, tmp_path, one_thread, data_env, capsys):
+        world, tmp_path, data_env, capsys):
     options = {**tiny_options(world, model='SiameseND', max_epochs=1),
                'console_log_level': 'WARNING', 'train_cfg.val_begin': 10}
     result = engine.train(CONFIGS['SiameseND'], work_dir=tmp_path, cfg_options=options,

@@ -2,14 +2,12 @@
 PyTorch's embeddings and pair probabilities at batch 1 and at batch 16 (dynamic batch)."""
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import onnx
 import pytest
 import torch
-from test_train_fixtures import (  # noqa: F401  (world: a fixture)
-    CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
+
+from common import CONFIGS, run_tool, save_untrained_checkpoint, tiny_options
 
 from posereid.apis import init_predictor
 from posereid.apis.export import check_onnx, export_onnx
@@ -48,19 +46,18 @@ def test_onnxruntime_matches_pytorch_at_batch_1_and_16(name, world, tmp_path):
     assert differences['probability_max_abs_diff'] <= 1e-4
 
 
+@pytest.mark.slow
 def test_the_tool_exports_and_checks(world, tmp_path):
     from posereid.engine import load_config
 
     config = tmp_path / 'tiny.py'
     load_config(CONFIGS['SiameseND'], tiny_options(world, 'SiameseND')).dump(str(config))
     checkpoint = save_untrained_checkpoint(config, {}, tmp_path / 'tiny.pth')
-    run = subprocess.run([sys.executable, str(REPO / 'tools/export_onnx.py'), str(config),
-                          str(checkpoint), '--out', str(tmp_path / 'onnx')],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    run = run_tool('tools/export_onnx.py', config, checkpoint, '--out', tmp_path / 'onnx',
+                   cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     assert 'embedding_max_abs_diff' in run.stdout and (tmp_path / 'onnx/verifier.onnx').is_file()
-    bad = subprocess.run([sys.executable, str(REPO / 'tools/export_onnx.py'), str(config),
-                          str(tmp_path / 'missing.pth'), '--out', str(tmp_path / 'none')],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    bad = run_tool('tools/export_onnx.py', config, tmp_path / 'missing.pth', '--out',
+                   tmp_path / 'none', cwd=tmp_path)
     assert bad.returncode == 1 and 'missing.pth' in bad.stderr and 'Traceback' not in bad.stderr
     assert not (tmp_path / 'none').exists()

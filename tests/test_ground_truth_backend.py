@@ -9,16 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from posereid.datasets.synthetic import generate_world, small_world
+from posereid.datasets.synthetic import small_world
 from posereid.pose import build_pose_backend, keypoints_from_heatmaps
 from posereid.pose.ground_truth import GroundTruthBackend, find_keypoints_root
-
-
-@pytest.fixture(scope='module')
-def market(tmp_path_factory):
-    root = tmp_path_factory.mktemp('world')
-    generate_world(small_world(), root, workers=1)
-    return root / 'market'
 
 
 def labelled_images(domain):

@@ -8,33 +8,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_tracklets import VIDEO, fusion  # noqa: F401  (a fixture)
-from test_train_fixtures import world  # noqa: F401  (a fixture)
+
+from common import TRACKED
 
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import FootageError, open_frames
 from posereid.datasets.mot import read_mot_boxes, read_mot_truth, write_mot_boxes
-from posereid.datasets.synthetic import generate_video_world
 from posereid.tracking import MultiCameraConfig, camera_names, relabel, run_tracking, track_cameras
 from posereid.tracking.detections import (DEGRADED, GroundTruthBoxes, MotFileBoxes,
                                           detection_source)
 from posereid.tracking.metrics import track_identities, tracking_metrics, tracklet_retrieval
 from posereid.tracking.single_camera import TrackerConfig, track_detections
+from posereid.utils.image_io import read_image
 from posereid.utils.io import read_json
 from posereid.visualization.storyboard import identity_colour
 
 CHEAP = MultiCameraConfig(frames_per_tracklet=2, candidates=3)
-# frames close enough in time for a box to overlap its next one (IoU tracking)
-TRACKED = dataclasses.replace(VIDEO, fps=8)
-
-
-@pytest.fixture(scope='module')
-def camera(tmp_path_factory):
-    root = tmp_path_factory.mktemp('tracked_video')
-    generate_video_world(TRACKED, root, workers=1)
-    return root / 'c1'
-
-
 def _truth(camera_dir):
     return read_mot_boxes(camera_dir / 'gt' / 'gt.txt')
 
@@ -45,7 +34,8 @@ def _oracle(camera_dir):
     return Boxes.concatenate(detect(f, None) for f in range(1, source.num_frames + 1))
 
 
-def test_bytetrack_follows_each_person_of_the_oracle_boxes(camera):
+def test_bytetrack_follows_each_person_of_the_oracle_boxes(tracked_video):
+    camera = tracked_video / 'c1'
     truth = _truth(camera)
     source = open_frames(camera)
     tracks = track_detections(_oracle(camera), source.fps, source.num_frames)
@@ -68,7 +58,8 @@ def test_bytetrack_follows_each_person_of_the_oracle_boxes(camera):
         TrackerConfig(min_track_frames=0)
 
 
-def test_perfect_tracks_score_one_and_per_camera_ids_lose_the_other_cameras(camera):
+def test_perfect_tracks_score_one_and_per_camera_ids_lose_the_other_cameras(tracked_video):
+    camera = tracked_video / 'c1'
     truth = {name: _truth(camera.parent / name) for name in ('c1', 'c2')}
     perfect = tracking_metrics(truth, truth)
     for key in ('IDF1', 'IDP', 'IDR', 'HOTA', 'MOTA'):
@@ -114,7 +105,8 @@ def test_track_identities_and_tracklet_retrieval():
         tracklet_retrieval(revealing[:3], ids[:3], cameras[:3])
 
 
-def test_the_pipeline_gives_consistent_global_ids(camera, fusion):
+def test_the_pipeline_gives_consistent_global_ids(tracked_video, fusion):
+    camera = tracked_video / 'c1'
     names = ('c1', 'c2')
     sources = {name: open_frames(camera.parent / name) for name in names}
     seen = []
@@ -151,7 +143,9 @@ def test_the_pipeline_gives_consistent_global_ids(camera, fusion):
                 assert a['end_s'] < b['start_s'] or b['end_s'] < a['start_s']
 
 
-def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusion, tmp_path):
+def test_run_tracking_writes_everything_and_names_a_failing_camera(tracked_video, fusion,
+                                                                   tmp_path):
+    camera = tracked_video / 'c1'
     root = camera.parent
     empty = tmp_path / 'detections'
     write_mot_boxes(Boxes.empty(), empty / 'c2.txt')
@@ -175,7 +169,9 @@ def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusio
     assert not (out / 'tracks' / 'c2.txt').exists()
     frames = sorted((out / 'frames' / 'c1').iterdir())
     assert [f.name for f in frames] == [f'{n:06d}.jpg' for n in range(1, TRACKED.num_frames + 1, 5)]
-    assert (out / 'timeline.png').stat().st_size > 1000
+    timeline = read_image(str(out / 'timeline.png')).reshape(-1, 3).astype(int)
+    for gid in summary['cameras']['c1']['global_ids']:      # a bar in each identity's colour
+        assert (np.abs(timeline - identity_colour(gid)).max(axis=1) <= 2).any(), gid
     assert not list(out.rglob('*.tmp')) and not (out / '.frames-to-draw').exists()
     metrics = summary['metrics']
     assert 0 < metrics['per_camera']['c1']['MOTA'] <= 1
@@ -186,7 +182,7 @@ def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusio
     image = cv2.cvtColor(cv2.imread(str(out / 'frames' / 'c1' / f'{number:06d}.jpg')),
                          cv2.COLOR_BGR2RGB).astype(int)
     drawn = tracks.on_frame(number)[0]
-    gid, (x, y, w, h) = int(drawn.ids[0]), drawn.xywh[0].astype(int)
+    gid, (x, y, _, h) = int(drawn.ids[0]), drawn.xywh[0].astype(int)
     edge = image[y + h // 2, max(x, 0)]
     assert np.abs(edge - identity_colour(gid)).max() < 60
     # a second run into the same folder leaves nothing of the first behind
@@ -196,7 +192,8 @@ def test_run_tracking_writes_everything_and_names_a_failing_camera(camera, fusio
     assert not (out / 'frames').exists()
 
 
-def test_bad_inputs_are_named(camera, fusion, tmp_path):
+def test_bad_inputs_are_named(tracked_video, fusion, tmp_path):
+    camera = tracked_video / 'c1'
     with pytest.raises(FootageError, match='mismatched frame rates'):
         open_frames(camera, fps=25)
     with pytest.raises(ValueError, match="two cameras are named 'c1'"):

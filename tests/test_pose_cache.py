@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posereid.datasets.synthetic import generate_world, small_world
 from posereid.pose.ground_truth import GroundTruthBackend
 from posereid.pose import cache_build
 from posereid.pose.cache import HeatmapCache, StaleCacheError, verify_cache
@@ -15,13 +14,6 @@ from posereid.pose.cache_build import merge_shards, precompute_heatmaps
 
 SIZE = (16, 8)
 COMMAND = 'python tools/precompute_heatmaps.py --dataset test'
-
-
-@pytest.fixture(scope='module')
-def market(tmp_path_factory):
-    root = tmp_path_factory.mktemp('world')
-    generate_world(small_world(), root, workers=1)
-    return root / 'market'
 
 
 @pytest.fixture()

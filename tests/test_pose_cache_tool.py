@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from posereid.datasets.synthetic import generate_world, small_world
 from posereid.pose.cache import HeatmapCache
 
 TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'precompute_heatmaps.py'
@@ -23,21 +22,15 @@ def load_tool():
 tool = load_tool()
 
 
-@pytest.fixture(scope='module')
-def world(tmp_path_factory):
-    root = tmp_path_factory.mktemp('world')
-    generate_world(small_world(), root, workers=1)
-    return root
-
-
-def test_images_glob_builds_a_cache_whose_recorded_command_rebuilds_it(world, tmp_path, capsys):
-    pattern = str(world / 'cuhk01' / 'campus' / '*.png')
+def test_images_glob_builds_a_cache_whose_recorded_command_rebuilds_it(synthetic_world, tmp_path,
+                                                                       capsys):
+    pattern = str(synthetic_world / 'cuhk01' / 'campus' / '*.png')
     out = tmp_path / 'cache'
     argv = ['--images', pattern, '--out', str(out), '--heatmap-size', '20', '10',
             '--batch-size', '4', '--no-progress']
     assert tool.main(argv) == 0
     cache = HeatmapCache(out)
-    assert len(cache) == len(list((world / 'cuhk01' / 'campus').glob('*.png')))
+    assert len(cache) == len(list((synthetic_world / 'cuhk01' / 'campus').glob('*.png')))
     assert cache.heatmap_size == (20, 10)
     assert cache.pose['type'] == 'ground_truth'
     command = shlex.split(cache.command)
@@ -52,8 +45,8 @@ def test_images_glob_builds_a_cache_whose_recorded_command_rebuilds_it(world, tm
     assert f'OK, {len(cache)} images' in capsys.readouterr().out
 
 
-def test_shards_then_merge_then_verify(world, tmp_path, capsys):
-    common = ['--images', str(world / 'market' / '*' / '*.jpg'), '--out', str(tmp_path),
+def test_shards_then_merge_then_verify(synthetic_world, tmp_path, capsys):
+    common = ['--images', str(synthetic_world / 'market' / '*' / '*.jpg'), '--out', str(tmp_path),
               '--no-progress']
     assert tool.main(common + ['--shard', '1/2']) == 0
     assert 'once every shard is, run' in capsys.readouterr().out
@@ -63,10 +56,10 @@ def test_shards_then_merge_then_verify(world, tmp_path, capsys):
     assert tool.main(['--out', str(tmp_path), '--merge']) == 0
     assert tool.main(['--out', str(tmp_path), '--verify']) == 0
     manifest = json.loads((tmp_path / 'manifest.json').read_text())
-    assert len(manifest['images']) == len(list((world / 'market').glob('*/*.jpg')))
+    assert len(manifest['images']) == len(list((synthetic_world / 'market').glob('*/*.jpg')))
 
 
-def test_bad_input_gives_a_one_line_error(world, tmp_path, capsys):
+def test_bad_input_gives_a_one_line_error(synthetic_world, tmp_path, capsys):
     assert tool.main(['--images', str(tmp_path / '*.jpg'), '--out', str(tmp_path)]) == 1
     assert capsys.readouterr().err.startswith('error: --images')
     assert tool.main(['--out', str(tmp_path / 'none'), '--verify']) == 1
@@ -77,10 +70,10 @@ def test_bad_input_gives_a_one_line_error(world, tmp_path, capsys):
                             ['--out', str(tmp_path)])
 
 
-def test_dataset_by_name_covers_train_query_and_gallery(world, tmp_path):
+def test_dataset_by_name_covers_train_query_and_gallery(synthetic_world, tmp_path):
     from posereid.datasets import build_source
-    source = build_source('synthetic_market', root=world / 'market')
-    assert tool.main(['--dataset', 'synthetic_market', '--root', str(world / 'market'),
+    source = build_source('synthetic_market', root=synthetic_world / 'market')
+    assert tool.main(['--dataset', 'synthetic_market', '--root', str(synthetic_world / 'market'),
                       '--out', str(tmp_path), '--no-progress']) == 0
     cache = HeatmapCache(tmp_path)
     paths = {r.img_path for split in (source.train, source.query, source.gallery) for r in split}
@@ -90,14 +83,14 @@ def test_dataset_by_name_covers_train_query_and_gallery(world, tmp_path):
 
 
 def test_a_config_gets_exactly_its_sources_caches_and_a_stale_one_names_the_command(
-        world, tmp_path, capsys):
+        synthetic_world, tmp_path, capsys):
     from posereid import engine
     from posereid.engine.cli import exit_on_user_error
     from posereid.pose.cache import StaleCacheError
 
     data = tmp_path / 'data'
     data.mkdir()
-    (data / 'synthetic').symlink_to(world)
+    (data / 'synthetic').symlink_to(synthetic_world)
     config = str(Path(__file__).resolve().parents[1] / 'configs' / 'spindle_synthetic.py')
     options = ['data_root=' + str(data), 'heatmap_root=' + str(tmp_path / 'heatmaps')]
     argv = ['--config', config, '--pose', 'ground_truth', '--no-progress', '--cfg-options',
@@ -106,8 +99,8 @@ def test_a_config_gets_exactly_its_sources_caches_and_a_stale_one_names_the_comm
     # train, validation and test read the market domain: one cache, of all its images
     assert sorted(p.name for p in (tmp_path / 'heatmaps').iterdir()) == ['synthetic_market']
     cache = HeatmapCache(tmp_path / 'heatmaps' / 'synthetic_market')
-    assert len(cache) == len(list((world / 'market').glob('*/*.jpg'))) - len(
-        list((world / 'market').glob('*/-1_*.jpg')))                # junk is no source image
+    assert len(cache) == len(list((synthetic_world / 'market').glob('*/*.jpg'))) - len(
+        list((synthetic_world / 'market').glob('*/-1_*.jpg')))      # junk is no source image
     assert shlex.split(cache.command)[2:4] == ['--config', config]
     # a run that finds a cache missing fails naming it; the tool adds the command that builds
     # all of its config's caches

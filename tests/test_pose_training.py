@@ -1,11 +1,10 @@
-"""Training the pose model with mmpose's loop on a small world, resuming, and exporting."""
+"""Training the pose model with mmpose's loop on the small world, resuming, and exporting."""
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from PIL import Image
 
-from posereid.datasets.synthetic import generate_world, small_world
 from posereid.pose.keypoints import KEYPOINT_NAMES
 from posereid.pose.mmpose_backend import MMPoseBackend
 from posereid.pose.training import (SYNTHETIC_POSE_CONFIG, export_pose_checkpoint,
@@ -13,14 +12,7 @@ from posereid.pose.training import (SYNTHETIC_POSE_CONFIG, export_pose_checkpoin
 
 
 @pytest.fixture(scope='module')
-def world(tmp_path_factory):
-    out = tmp_path_factory.mktemp('world')
-    generate_world(small_world(), out, workers=1)
-    return out
-
-
-@pytest.fixture(scope='module')
-def tiny_config(tmp_path_factory, world):
+def tiny_config(tmp_path_factory, synthetic_world):
     """The shipped config with a model half as wide, on the small world's domains."""
     cfg = Config.fromfile(str(SYNTHETIC_POSE_CONFIG))
     cfg.model.backbone.update(stem_channels=8, base_channels=8)
@@ -50,14 +42,16 @@ def test_missing_annotations_are_named(tiny_config, tmp_path):
         train_pose_model(tiny_config, tmp_path / 'work', tmp_path / 'no_world', max_epochs=1)
 
 
-def test_train_resume_and_export(tiny_config, world, tmp_path):
+@pytest.mark.slow
+def test_train_resume_and_export(tiny_config, synthetic_world, tmp_path):
     work = tmp_path / 'work'
     threads_before = torch.get_num_threads()
-    first = train_pose_model(tiny_config, work, world, max_epochs=1, threads=1)
+    first = train_pose_model(tiny_config, work, synthetic_world, max_epochs=1, threads=1)
     assert first.is_file()
     # resuming loads the Runner's own checkpoint (optimizer, message hub with HistoryBuffers)
     # through torch.load(weights_only=True): only the scoped allow-list makes that work
-    second = train_pose_model(tiny_config, work, world, max_epochs=2, resume=True, threads=1)
+    second = train_pose_model(tiny_config, work, synthetic_world, max_epochs=2, resume=True,
+                              threads=1)
     logs = ''.join(p.read_text() for p in work.glob('*/*.log'))
     assert 'resumed epoch: 1' in logs
     assert torch.load(work / 'epoch_2.pth', weights_only=False)['meta']['epoch'] == 2
@@ -70,7 +64,8 @@ def test_train_resume_and_export(tiny_config, world, tmp_path):
 
     assert torch.get_num_threads() == threads_before             # restored after training
     backend = MMPoseBackend(tiny_config, exported, heatmap_size=(32, 16))
-    image = np.asarray(Image.open(next((world / 'market' / 'query').glob('*.jpg'))).convert('RGB'))
+    query = next((synthetic_world / 'market' / 'query').glob('*.jpg'))
+    image = np.asarray(Image.open(query).convert('RGB'))
     out = backend([image, image])
     assert out.heatmaps.shape == (2, 14, 32, 16)
     np.testing.assert_allclose(out.keypoints[0], out.keypoints[1])

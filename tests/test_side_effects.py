@@ -11,12 +11,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from test_train_fixtures import CONFIGS, TINY_MODELS
-
-REPO = Path(__file__).resolve().parents[1]
+from common import CONFIGS, REPO, TINY_MODELS
 UMASK = 0o027
 
 SCRIPT = r'''

@@ -45,6 +45,7 @@ def _market_images(domain_root: Path) -> dict[str, list[tuple]]:
     return out
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_a_single_byte(world, tmp_path):
     root, config = world
     generate_world(config, tmp_path, workers=2)

@@ -2,8 +2,8 @@ import json
 
 import cv2
 import pytest
-from test_train_fixtures import (CONFIGS, data_env, one_thread,  # noqa: F401
-                                 save_untrained_checkpoint, tiny_options, world)
+
+from common import CONFIGS, tiny_options, save_untrained_checkpoint
 
 from posereid import engine
 from posereid.engine import build_runner
@@ -18,7 +18,8 @@ OUTCOME_CELLS = {'true_negative': (0, 0), 'false_positive': (0, 1),
                  'false_negative': (1, 0), 'true_positive': (1, 1)}
 
 
-def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path, one_thread, data_env):
+@pytest.mark.slow
+def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path, data_env):
     options = tiny_options(world)
     checkpoint = save_untrained_checkpoint(CONFIGS['SpindleFusion'], options,
                                            tmp_path / 'model.pth')
@@ -61,7 +62,7 @@ def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path, one_thr
     assert metrics['reid/mAP'] == pytest.approx(market['mAP'])
 
 
-def test_rerank_reports_the_re_ranked_embedding_ranking(world, tmp_path, one_thread, data_env,
+def test_rerank_reports_the_re_ranked_embedding_ranking(world, tmp_path, data_env,
                                                         capsys):
     from posereid.evaluation import evaluate_rank, k_reciprocal_rerank
     from posereid.engine.features import extract_features

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_multi_camera import camera  # noqa: F401  (a fixture)
-from test_tracklets import fusion  # noqa: F401  (a fixture)
-from test_train_fixtures import world  # noqa: F401  (a fixture)
 
 from experiments import track_ablation
 
 
-def test_every_variant_is_scored_and_only_the_identities_change(camera, fusion):
-    results = track_ablation.evaluate_world(fusion, camera.parent, ['c1', 'c2'], seed=0)
+def test_every_variant_is_scored_and_only_the_identities_change(tracked_video, fusion):
+    results = track_ablation.evaluate_world(fusion, tracked_video, ['c1', 'c2'], seed=0)
     assert set(results) == set(track_ablation.DETECTIONS)
     for variants in results.values():
         assert list(variants) == list(track_ablation.VARIANTS)

@@ -11,11 +11,9 @@ import numpy as np
 import pytest
 import torch
 from mmdet.apis import inference_detector
-from test_apis import run_tool
-from test_multi_camera import TRACKED, camera  # noqa: F401  (a fixture)
-from test_tracklets import SHIPPED_POSE
-from test_train_fixtures import (  # noqa: F401  (world: a fixture)
-    CONFIGS, save_untrained_checkpoint, tiny_options, world)
+
+from common import (CONFIGS, SHIPPED_POSE, TRACKED, run_tool, save_untrained_checkpoint,
+                    tiny_options)
 
 from posereid.apis import init_predictor
 from posereid.datasets.boxes import Boxes
@@ -37,10 +35,13 @@ def tiny_fusion(world, tmp_path_factory):
                                                          folder / 'tiny.pth')
 
 
-def test_the_tool_tracks_evaluates_and_names_a_missing_camera(camera, tiny_fusion, tmp_path):
+@pytest.mark.slow
+def test_the_tool_tracks_evaluates_and_names_a_missing_camera(tracked_video, tiny_fusion,
+                                                             tmp_path):
+    camera = tracked_video / 'c1'
     config, checkpoint = tiny_fusion
     out = tmp_path / 'out'
-    run = run_tool('track.py', str(config), '--checkpoint', str(checkpoint), '--videos',
+    run = run_tool('tools/track.py', str(config), '--checkpoint', str(checkpoint), '--videos',
                    str(camera), f'c2={camera.parent / "c2"}', f'lost={tmp_path / "lost.mp4"}',
                    '--out', str(out), '--evaluate', '--frame-stride', '0', cwd=tmp_path)
     assert run.returncode == 1, run.stderr[-2000:]
@@ -59,7 +60,9 @@ def test_the_tool_tracks_evaluates_and_names_a_missing_camera(camera, tiny_fusio
         2 * TRACKED.num_frames / sum(v for k, v in seconds.items() if k != 'write'))
 
 
-def test_an_mmdet_detector_from_config_and_local_checkpoint(camera, tiny_fusion, tmp_path):
+def test_an_mmdet_detector_from_config_and_local_checkpoint(tracked_video, tiny_fusion,
+                                                           tmp_path):
+    camera = tracked_video / 'c1'
     torch.manual_seed(0)               # an initialisation whose scores pass mmdet's 0.001
     built = MMDetBoxes(RTMDET_TINY, None, score_threshold=0.0)
     checkpoint = tmp_path / 'rtmdet.pth'

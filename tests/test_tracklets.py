@@ -4,41 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_train_fixtures import (  # noqa: F401  (world: a fixture)
-    CONFIGS, REPO, save_untrained_checkpoint, tiny_options, world)
 
-from posereid.apis import extract, init_predictor
+from posereid.apis import extract
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
-from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.tracking.tracklets import (CandidateSampler, Tracklet, select_frames,
                                          tracklet_embeddings, tracklets_from_boxes)
 
-SHIPPED_POSE = dict(type='mmpose', config=str(REPO / 'configs/pose/res18w16_synthetic_64x32.py'),
-                    checkpoint=str(REPO / 'checkpoints/pose_synthetic_res18w16_64x32.pth'))
-VIDEO = VideoWorldConfig(num_cameras=2, num_people=5, duration_s=10, fps=3, frame_height=144,
-                         frame_width=256, visits=(1, 2), crossing_s=(3, 4), transit_s=(1, 2))
-
-
-@pytest.fixture(scope='module')
-def camera(tmp_path_factory):
-    root = tmp_path_factory.mktemp('video')
-    generate_video_world(VIDEO, root, workers=1)
-    return root / 'c1'
-
-
-@pytest.fixture(scope='module')
-def fusion(world, tmp_path_factory):
-    options = tiny_options(world, 'SpindleFusion')
-    checkpoint = save_untrained_checkpoint(CONFIGS['SpindleFusion'], options,
-                                           tmp_path_factory.mktemp('model') / 'fusion.pth')
-    return init_predictor(CONFIGS['SpindleFusion'], checkpoint, 'cpu', options,
-                          pose=SHIPPED_POSE)
-
-
-def test_tracklets_group_boxes_by_id_in_frame_order(camera):
-    boxes = read_mot_boxes(camera / 'gt' / 'gt.txt')
+def test_tracklets_group_boxes_by_id_in_frame_order(video):
+    boxes = read_mot_boxes(video / 'c1' / 'gt' / 'gt.txt')
     shuffled = boxes[np.random.default_rng(0).permutation(len(boxes))]
     tracklets = tracklets_from_boxes(shuffled)
     assert [t.track_id for t in tracklets] == boxes.unique_ids().tolist()
@@ -81,9 +56,9 @@ def test_frame_selection():
         select_frames(quality, 2, 'best')
 
 
-def test_a_tracklet_embedding_is_the_mean_of_its_best_crops(camera, fusion):
-    source = open_frames(camera)
-    tracklets = tracklets_from_boxes(read_mot_boxes(camera / 'gt' / 'gt.txt'))
+def test_a_tracklet_embedding_is_the_mean_of_its_best_crops(video, fusion):
+    source = open_frames(video / 'c1')
+    tracklets = tracklets_from_boxes(read_mot_boxes(video / 'c1' / 'gt' / 'gt.txt'))
     by_pose = tracklet_embeddings(fusion, source, tracklets, frames_per_tracklet=3,
                                   candidates=8)
     uniform = tracklet_embeddings(fusion, source, tracklets, frames_per_tracklet=3,
@@ -104,7 +79,7 @@ def test_a_tracklet_embedding_is_the_mean_of_its_best_crops(camera, fusion):
     np.testing.assert_allclose(by_pose.embeddings[0], mean / np.linalg.norm(mean), atol=1e-5)
 
 
-def test_a_tracklet_with_no_usable_box_is_named(camera, fusion):
+def test_a_tracklet_with_no_usable_box_is_named(video, fusion):
     tiny = Tracklet(77, np.array([1, 2]), np.array([[10, 10, 4, 30], [10, 10, 30, 5]], float))
     with pytest.raises(ValueError, match=r'c1: track 77 has no box of at least 8 x 8'):
-        tracklet_embeddings(fusion, open_frames(camera), [tiny])
+        tracklet_embeddings(fusion, open_frames(video / 'c1'), [tiny])

@@ -1,9 +1,8 @@
 import os
-import subprocess
-import sys
 
 import pytest
-from test_train_fixtures import CONFIGS, REPO, data_env, tiny_options, world  # noqa: F401
+
+from common import CONFIGS, run_tool, tiny_options
 
 from posereid import engine
 from posereid.pose.cache import StaleCacheError
@@ -39,12 +38,10 @@ def test_odd_pair_batches_are_refused(world, tmp_path, data_env):
         engine.train(CONFIGS['SpindleFusion'], work_dir=tmp_path, cfg_options=options)
 
 
+@pytest.mark.slow
 def test_train_tool_prints_one_line_instead_of_a_traceback(tmp_path):
-    env = dict(os.environ, POSEREID_DATA=str(tmp_path / 'empty'),
-               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get('PYTHONPATH', '')]))
-    run = subprocess.run([sys.executable, str(REPO / 'tools/train.py'),
-                          str(CONFIGS['SiameseND']), '--work-dir', str(tmp_path / 'work')],
-                         env=env, capture_output=True, text=True, timeout=120)
+    run = run_tool('tools/train.py', CONFIGS['SiameseND'], '--work-dir', tmp_path / 'work',
+                   cwd=tmp_path, env=dict(os.environ, POSEREID_DATA=str(tmp_path / 'empty')))
     assert run.returncode == 1
     assert 'Traceback' not in run.stderr
     assert 'error:' in run.stderr and str(tmp_path / 'empty') in run.stderr

@@ -42,7 +42,8 @@ class StandingPose:
 
 
 @pytest.fixture(scope='module')
-def market(tmp_path_factory):
+def recipe_root(tmp_path_factory):
+    """A Market-1501-like tree with standing-pose caches and a random ResNet-50 file."""
     root = tmp_path_factory.mktemp('recipe')
     market_like_tree(root / 'data' / 'market1501', num_train_ids=8, num_test_ids=3, cameras=3)
     source = build_source('market1501', data_root=root / 'data')
@@ -74,8 +75,9 @@ def tiny_recipe(root: Path):
     return cfg
 
 
-def test_the_recipe_trains_a_resnet50_fusion_model_on_the_cpu(market, tmp_path):
-    cfg = tiny_recipe(market)
+@pytest.mark.slow
+def test_the_recipe_trains_a_resnet50_fusion_model_on_the_cpu(recipe_root, tmp_path):
+    cfg = tiny_recipe(recipe_root)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.model.neck
     result = engine.train(cfg, work_dir=tmp_path, device='cpu')
     state = read_checkpoint(result['last_checkpoint'])['state_dict']
@@ -97,8 +99,8 @@ def test_the_recipe_trains_a_resnet50_fusion_model_on_the_cpu(market, tmp_path):
     assert results['market1501']['checkpoint'] == result['last_checkpoint']
 
 
-def test_a_missing_imagenet_file_names_the_path_and_where_it_comes_from(market, tmp_path):
-    cfg = tiny_recipe(market)
+def test_a_missing_imagenet_file_names_the_path_and_where_it_comes_from(recipe_root, tmp_path):
+    cfg = tiny_recipe(recipe_root)
     cfg.model.spindle.backbone.pretrained = str(tmp_path / 'resnet50-0676ba61.pth')
     with pytest.raises(FileNotFoundError, match='download.pytorch.org/models/resnet50-0676ba61'):
         engine.train(cfg, work_dir=tmp_path, device='cpu')

@@ -1,8 +1,10 @@
 import json
 from pathlib import Path
 
+import pytest
 import torch
-from test_train_fixtures import CONFIGS, data_env, one_thread, tiny_options, world  # noqa: F401
+
+from common import CONFIGS, tiny_options
 
 from posereid.datasets import HeldOutValidation, build_source
 from posereid.engine import load_config, train
@@ -18,8 +20,9 @@ def logged_losses(work_dir) -> dict[str, dict[int, float]]:
     return runs
 
 
+@pytest.mark.slow
 def test_resume_after_a_stop_gives_the_losses_and_weights_of_an_uninterrupted_run(
-        world, tmp_path, one_thread, data_env):
+        world, tmp_path, data_env):
     config = CONFIGS['SpindleFusion']
     options = tiny_options(world, max_epochs=2)
     full = train(config, work_dir=tmp_path / 'full', cfg_options=options)

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
-from test_train_fixtures import CONFIGS, data_env, one_thread, tiny_options, world  # noqa: F401
+
+from common import CONFIGS, tiny_options
 
 from posereid.datasets import build_source
 from posereid.engine.config import load_config
@@ -20,7 +21,8 @@ def cuhk01_options(world):
     return options
 
 
-def test_every_split_is_trained_and_tested_and_summarised(world, tmp_path, one_thread,
+@pytest.mark.slow
+def test_every_split_is_trained_and_tested_and_summarised(world, tmp_path,
                                                           data_env, monkeypatch):
     options = cuhk01_options(world)
     assert default_splits(load_config(CONFIGS['SpindleFusion'], options)) == [0, 1]

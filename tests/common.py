@@ -1,16 +1,18 @@
-"""Shared set-up of the engine tests (imported by test_train_*, test_test_tool,
-test_cross_dataset and test_distributed): the small embedded world with ground-truth heatmap
-caches, and ``--cfg-options`` that shrink the shipped synthetic configs to tiny models and
-epochs of a few iterations."""
+"""What several test modules share besides fixtures (those are in conftest.py): the checkout,
+the shipped synthetic configs and tiny versions of their models, the shipped pose network,
+the small video worlds, and helpers that build a world, shrink a config, save an untrained
+checkpoint and run a tool."""
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-import pytest
 import torch
 
-from posereid.datasets.synthetic import generate_world, small_world
+from posereid.datasets.synthetic import VideoWorldConfig, generate_world, small_world
 from posereid.engine.heatmaps import build_cache_for_source
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,6 +29,15 @@ TINY_MODELS = {
     'SiameseND': dict(input_size=IMAGE_SIZE,
                       branch=dict(channels=(4, 5), summary_channels=5, fc_dim=16)),
 }
+#: The shipped pose network of the embedded world.
+SHIPPED_POSE = dict(type='mmpose', config=str(REPO / 'configs/pose/res18w16_synthetic_64x32.py'),
+                    checkpoint=str(REPO / 'checkpoints/pose_synthetic_res18w16_64x32.pth'))
+#: A tiny multi-camera video world: 2 cameras, 5 people, 10 s at 3 fps.
+VIDEO = VideoWorldConfig(num_cameras=2, num_people=5, duration_s=10, fps=3, frame_height=144,
+                         frame_width=256, visits=(1, 2), crossing_s=(3, 4), transit_s=(1, 2))
+#: The same at 8 fps: frames close enough in time for a box to overlap its next one (IoU
+#: tracking).
+TRACKED = VideoWorldConfig(**{**VIDEO.__dict__, 'fps': 8})
 
 
 def make_world(root: Path) -> Path:
@@ -60,26 +71,6 @@ def tiny_options(root: Path, model: str = 'SpindleFusion', max_epochs: int = 2) 
     }
 
 
-@pytest.fixture(scope='module')
-def world(tmp_path_factory) -> Path:
-    return make_world(tmp_path_factory.mktemp('world'))
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny models run fastest on one thread (the test machine's cores are shared)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture
-def data_env(monkeypatch):
-    """Restore $POSEREID_DATA after a test (``data_root`` in a config exports it)."""
-    monkeypatch.delenv('POSEREID_DATA', raising=False)
-
-
 def save_untrained_checkpoint(config: Path, options: dict, path: Path) -> Path:
     """A checkpoint of the freshly initialised model of ``config`` (enough for the test tools,
     which only need loadable weights)."""
@@ -95,3 +86,13 @@ def save_untrained_checkpoint(config: Path, options: dict, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({'state_dict': model.state_dict()}, path)
     return path
+
+
+def run_tool(path: str, *args: str, cwd: Path, env: dict | None = None,
+             timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run ``<checkout>/<path>`` (e.g. ``tools/track.py``) with this checkout's posereid first
+    on the path, whatever posereid the environment has installed."""
+    env = dict(os.environ if env is None else env)
+    env['PYTHONPATH'] = os.pathsep.join([str(REPO), env.get('PYTHONPATH', '')])
+    return subprocess.run([sys.executable, str(REPO / path), *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
