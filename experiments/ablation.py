@@ -15,10 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
+
+if __package__ in (None, ''):   # run as a script: its siblings are importable as experiments.*
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from posereid.engine.cli import add_cfg_options, exit_on_user_error
 from posereid.engine.study import METRICS, Variant, format_table, run_study, write_report
+
+from experiments.results_page import write_section
 
 #: The shipped configs, beside this folder in the checkout.
 _CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
@@ -125,11 +131,15 @@ def main(argv=None) -> None:
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--variants', nargs='+', choices=list(VARIANTS), metavar='NAME',
                         help=f'default: all of {", ".join(VARIANTS)}')
+    parser.add_argument('--no-results', action='store_true',
+                        help='leave docs/results/ablation.md (the committed figures) alone')
     add_cfg_options(parser)
     args = parser.parse_args(argv)
     with exit_on_user_error():
         report = run_ablation(args.out, seeds=args.seeds, variants=args.variants,
                               cfg_options=args.cfg_options)
+    if not args.no_results:
+        write_section('ablation.md', Path(report['files']['md']).read_text(encoding='utf-8'))
     print(report['markdown'] + '\n\n' + report['fusion_verdict']['sentence'])
     print('\n'.join(f'{kind}: {path}' for kind, path in report['files'].items()))
 

@@ -27,6 +27,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+if __package__ in (None, ''):   # run as a script: its siblings are importable as experiments.*
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from posereid.apis import init_predictor
 from posereid.tracking import MultiCameraConfig, run_tracking
 from posereid.baselines import evaluate_market_folder
@@ -41,6 +44,8 @@ from posereid.utils.paths import data_root
 from posereid.visualization import save_video_storyboard, save_world_contact_sheet
 from posereid.visualization.curves import draw_training_curves, read_training_log
 from posereid.visualization.heatmaps import visualize_heatmaps
+
+from experiments.results_page import write_section
 
 #: The shipped configs, beside this folder in the checkout.
 CONFIGS = Path(__file__).resolve().parents[1] / 'configs'
@@ -325,8 +330,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', type=Path, default=Path('work_dirs/demo'))
     parser.add_argument('--workers', type=int, help='world generation processes (default: all)')
+    parser.add_argument('--no-results', action='store_true',
+                        help='leave docs/results/demo.md (the committed figures) alone')
     args = parser.parse_args(argv)
-    run_demo(args.out, args.workers)
+    path = run_demo(args.out, args.workers)
+    if not args.no_results:
+        print(f'[demo] results: {write_section("demo.md", path.read_text(encoding="utf-8"))}')
 
 
 if __name__ == '__main__':

@@ -41,6 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
+if __package__ in (None, ''):   # run as a script: its siblings are importable as experiments.*
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from posereid.engine.cli import add_cfg_options, exit_on_user_error, precompute_command
 from posereid.engine.config import DEVICES, default_heatmap_cache, load_config
 from posereid.datasets import build_source
@@ -50,6 +53,8 @@ from posereid.pose.cache import HeatmapCache, StaleCacheError
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.visualization.heatmaps import visualize_heatmaps
 from posereid.visualization.matrix import draw_matrix_heatmap
+
+from experiments.results_page import DOCS, write_results_page
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / 'shared' / 'realdata'
@@ -271,9 +276,12 @@ def run(args: argparse.Namespace) -> dict:
         text = markdown(report, meta)
         write_report(out_dir, name, report, text)
         if args.results:
-            atomic_save_json(results_file(report, meta), Path(args.results) / f'{name}.json')
-            with atomic_write(Path(args.results) / f'{name}.md', encoding='utf-8') as f:
+            results = Path(args.results)
+            atomic_save_json(results_file(report, meta), results / f'{name}.json')
+            with atomic_write(results / f'{name}.md', encoding='utf-8') as f:
                 f.write(text)
+            if results.resolve() == (DOCS / 'results').resolve():
+                write_results_page()
 
     start = time.perf_counter()
     report = run_study(out_dir, variants, args.seeds, sources, shared, METRICS,
@@ -300,7 +308,7 @@ def main(argv=None) -> None:
     parser.add_argument('--viper', default=str(SHARED / 'viper'),
                         help='the folder that holds VIPeR/cam_{a,b}/ (or cam_{a,b}/)')
     parser.add_argument('--out', default='work_dirs/real_benchmark')
-    parser.add_argument('--results', default=str(REPO / 'docs' / 'results'),
+    parser.add_argument('--results', default=str(DOCS / 'results'),
                         help="where the results file goes ('' for none)")
     parser.add_argument('--device', choices=DEVICES)
     add_cfg_options(parser)

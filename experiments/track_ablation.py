@@ -14,10 +14,14 @@ cross-camera tracklet-retrieval mAP are averaged over seeds (mean ± sample std)
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+if __package__ in (None, ''):   # run as a script: its siblings are importable as experiments.*
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from posereid.apis import Predictor, init_predictor
 from posereid.datasets.frames import open_frames
@@ -28,6 +32,8 @@ from posereid.tracking import MultiCameraConfig, evaluate_tracks, relabel, track
 from posereid.tracking.detections import DEGRADED, GroundTruthBoxes
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.utils.paths import data_root
+
+from experiments.results_page import write_section
 
 #: The demo's fusion config, beside this folder in the checkout.
 _FUSION = Path(__file__).resolve().parents[1] / 'configs' / 'spindle_fusion_synthetic.py'
@@ -114,9 +120,14 @@ def main() -> None:
                         default=Path('work_dirs/spindle_fusion_synthetic'))
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--out', type=Path, default=Path('work_dirs/track_ablation'))
+    parser.add_argument('--no-results', action='store_true',
+                        help='leave docs/results/track_ablation.md (the committed figures) alone')
     args = parser.parse_args()
     with exit_on_user_error():
         run_ablation(args.config, args.checkpoint, args.seeds, args.out)
+    if not args.no_results:
+        write_section('track_ablation.md',
+                      (args.out / 'track_ablation.md').read_text(encoding='utf-8'))
 
 
 if __name__ == '__main__':

@@ -191,7 +191,8 @@ def test_tool_parses_its_arguments(monkeypatch, capsys):
     monkeypatch.setattr(ablation, 'run_ablation', fake_run_ablation)
     monkeypatch.setattr(sys, 'argv', [
         'ablation.py', '--out', 'somewhere', '--seeds', '3', '4', '--variants', 'Spindle',
-        'SpindleFusion-ND', '--cfg-options', 'train_cfg.max_epochs=2', 'heatmap_root=h'])
+        'SpindleFusion-ND', '--no-results', '--cfg-options', 'train_cfg.max_epochs=2',
+        'heatmap_root=h'])
     ablation.main()
     assert seen == {'out': 'somewhere', 'seeds': [3, 4],
                     'variants': ['Spindle', 'SpindleFusion-ND'],

@@ -101,3 +101,19 @@ def test_the_benchmark_trains_tests_writes_and_resumes(trees, data_env,
                               f'seed{seed}' / study.RUN_FILE)['results']['VIPeR 316 (its split)']
               for seed in (0, 1)}
     assert all(r['dataset'] == 'viper' and r['num_query'] == 3 for r in tested.values())
+
+
+def test_the_results_page_joins_the_sections_in_order(tmp_path):
+    from experiments import results_page
+
+    (tmp_path / 'results').mkdir()
+    results_page.write_section('ablation.md', '# Ablation\n\n| a |\n', {'x': 1}, docs=tmp_path)
+    results_page.write_section('demo.md', '# demo\n\nran.\n', docs=tmp_path)
+    page = (tmp_path / 'results.md').read_text()
+    assert page.index('## The embedded world: what make demo measures') < page.index(
+        '## The embedded world: ablation over seeds')
+    assert '| a |' in page and '# Ablation' not in page           # its own title gives way
+    assert '(#the-embedded-world-ablation-over-seeds)' in page
+    assert read_json(tmp_path / 'results' / 'ablation.json') == {'x': 1}
+    with pytest.raises(ValueError, match='unknown results section'):
+        results_page.write_section('nope.md', 'x', docs=tmp_path)
