@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 import cv2
 import numpy as np
 
-from posereid.utils.image_io import read_image
+from posereid.utils.image_io import BadImageError, read_image
 
 from .mot import read_seqinfo
 
@@ -50,9 +50,19 @@ class FrameSource:
         object.__setattr__(self, 'declared_frames', max(self.declared_frames, self.num_frames))
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        return self.frames()
+
+    def frames(self, corrupt_as_none: bool = False) -> Iterator[tuple[int, np.ndarray | None]]:
+        """The frames in order; with ``corrupt_as_none`` a frame file that cannot be decoded
+        comes as ``None`` instead of raising (live use: the next frames still come)."""
         if self.images:
             for number, image in enumerate(self.images, start=1):
-                yield number, read_image(str(image))
+                try:
+                    yield number, read_image(str(image))
+                except BadImageError:
+                    if not corrupt_as_none:
+                        raise
+                    yield number, None
             return
         capture = cv2.VideoCapture(str(self.path))
         try:
@@ -157,6 +167,11 @@ class StreamSource:
         return self.url
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        return self.frames()
+
+    def frames(self, corrupt_as_none: bool = False) -> Iterator[tuple[int, np.ndarray]]:
+        """The frames as they come (a stream has no corrupt frame to skip: OpenCV's reader
+        drops them)."""
         capture = cv2.VideoCapture(self.url)
         try:
             if not capture.isOpened():
