@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 from posereid.engine.cli import exit_on_user_error
 from posereid.tracking.cli import add_tracking_arguments, association_config, tracking_inputs
 from posereid.tracking.feeds import END_OF_FOOTAGE
@@ -45,7 +47,12 @@ def main() -> None:
                         help='seconds unseen before an identity leaves the active gallery')
     parser.add_argument('--stall', type=float, default=LiveConfig.stall_s,
                         help='seconds without a frame before a camera is marked stalled')
+    parser.add_argument('--threads', type=int,
+                        help="torch's intra-op threads (default: torch's; on a busy 2-core "
+                             'machine 1 is much faster: the camera readers need a core)')
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     view = None
     with exit_on_user_error():
         config = LiveConfig(association_config(args), min_crops=args.min_crops,

@@ -34,7 +34,8 @@ END_OF_FOOTAGE = 'end of footage'
 class Frame:
     """Frame ``number`` of ``camera`` (numbered on over loops), its ``time_s`` in the camera's
     footage, ``source_frame`` its number in the footage's own file, its ``(H, W, 3)`` RGB
-    ``image`` and its ``arrival`` (``time.monotonic()`` when read)."""
+    ``image``, its ``arrival`` (``time.monotonic()`` when read) and when its tick was
+    ``taken`` for handling."""
 
     camera: str
     number: int
@@ -42,6 +43,7 @@ class Frame:
     source_frame: int
     image: np.ndarray | None
     arrival: float
+    taken: float = 0.0
 
 
 class CameraFeed:
@@ -166,8 +168,11 @@ def ticks(feeds: dict[str, CameraFeed], events: EventLog, stall_s: float = 5.0,
             time.sleep(0.01)                  # every camera that is left is stalled
             continue
         first = min(frame.time_s for frame in heads.values())
-        yield [heads.pop(camera) for camera in sorted(heads)
-               if heads[camera].time_s <= first + window]
+        tick = [heads.pop(camera) for camera in sorted(heads)
+                if heads[camera].time_s <= first + window]
+        for frame in tick:
+            frame.taken = clock()
+        yield tick
 
 
 def _time(last_number: dict, camera: str, feed: CameraFeed) -> float:

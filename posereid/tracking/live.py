@@ -101,7 +101,11 @@ class OnlineIdentities:
         self.rescored: dict[tuple[int, int], float] = {}
         self.archived: list[int] = []
         self._next_row = self._next_identity = 1
-        self._index: tuple[EmbeddingIndex, np.ndarray] | None = None
+        # the rows' embeddings in a buffer that doubles when full: a decision searches it
+        # without copying the gallery (_numbers: the row at each position)
+        self._matrix = np.zeros((0, 0), np.float32)
+        self._numbers: list[int] = []
+        self._position: dict[int, int] = {}
 
     def decide(self, camera: str, track_id: int, span, embedding: np.ndarray,
                pair_features: dict) -> tuple[int, Decision]:
@@ -134,7 +138,7 @@ class OnlineIdentities:
         with the nearest other one under ``threshold``, if any (module doc)."""
         mine = self.rows[row]
         mine.embedding, mine.pair_features, mine.active = embedding, pair_features, False
-        self._index = None
+        self._matrix[self._position[row]] = embedding
         self.rescored = {pair: d for pair, d in self.rescored.items() if row not in pair}
         identity = mine.identity
         rows = sorted(self.identities[identity].rows)
@@ -173,25 +177,32 @@ class OnlineIdentities:
             gone = {r for pair in self.rescored for r in pair if r not in self.rows}
             self.rescored = {pair: d for pair, d in self.rescored.items()
                              if not gone.intersection(pair)}
-            self._index = None
+            kept = [r for r in self._numbers if r in self.rows]
+            self._matrix = np.stack([self.rows[r].embedding for r in kept]) if kept else \
+                np.zeros((0, 0), np.float32)
+            self._numbers, self._position = kept, {r: k for k, r in enumerate(kept)}
         return old
 
     def _add_row(self, row: GalleryRow) -> int:
         number, self._next_row = self._next_row, self._next_row + 1
         self.rows[number] = row
-        self._index = None
+        count = len(self._numbers)
+        if count == len(self._matrix):
+            grown = np.zeros((max(16, 2 * count), len(row.embedding)), np.float32)
+            grown[:count] = self._matrix[:count] if count else 0
+            self._matrix = grown
+        self._matrix[count] = row.embedding
+        self._position[number] = count
+        self._numbers.append(number)
         return number
 
     def _near_identities(self, row: int) -> set[int]:
         """The identities of ``row``'s ``4 × shortlist`` nearest other rows; the ``shortlist``
         nearest of those in other cameras, not cannot-linked, are re-scored."""
-        if self._index is None:
-            numbers = np.array(sorted(self.rows))
-            self._index = (EmbeddingIndex(np.stack([self.rows[r].embedding for r in numbers]),
-                                          'inner_product', 'torch'), numbers)
-        index, numbers = self._index
+        index = EmbeddingIndex(torch.from_numpy(self._matrix[:len(self._numbers)]),
+                               'inner_product', 'torch')
         _, found = index.search(self.rows[row].embedding[None], 4 * max(self.shortlist, 1) + 1)
-        near = [int(numbers[k]) for k in found[0] if numbers[k] != row]
+        near = [self._numbers[k] for k in found[0] if self._numbers[k] != row]
         mine = self.rows[row]
         allowed = [r for r in near if self.rows[r].camera != mine.camera and self.rows[r].identity
                    and not self._forbidden([row], [r])[0, 0]][:self.shortlist]

@@ -7,9 +7,10 @@ all cameras a tick at a time:
 1. each frame's detections (a :class:`~posereid.tracking.detections.DetectionSource`) go to the
    camera's tracker (:func:`~posereid.tracking.single_camera.build_tracker`);
 2. each track keeps a bounded, evenly spread window of crops
-   (:class:`~posereid.tracking.tracklets.SpreadWindow`); the new crops of all cameras go
-   through the model together, in batches, with pose in the same batches
-   (:func:`~posereid.apis.inference.extract`);
+   (:class:`~posereid.tracking.tracklets.SpreadWindow`); crops of all cameras go through the
+   model together, with pose in the same batches (:func:`~posereid.apis.inference.extract`):
+   at once those a new track needs for its decision and those of the tracks that end, and the
+   crops of the tracks already decided once ``batch_size`` of them wait;
 3. a track with ``min_track_frames`` boxes and ``min_crops`` embedded crops is decided
    (:class:`~posereid.tracking.live.OnlineIdentities`), its boxes so far written under its
    identity, and its later boxes as their frames come;
@@ -23,7 +24,11 @@ Outputs, each append-only in whole lines or written atomically::
     OUT/tracks/<camera>.txt   MOT rows frame,global_id,x,y,w,h,conf,-1,-1,-1, appended
     OUT/gallery/<id>.npz      the identities that left the active gallery
     OUT/summary.json          when it stops (end of footage or Ctrl-C): the offline tool's
-                              keys, and the live figures (latencies, events, merges)
+                              keys, and the live figures: events, merges, camera events,
+                              latencies (``frame``: read to handled, which includes the
+                              queue a file read ahead waits in; ``frame_handling``: its
+                              tick taken to handled; ``decision``: evidence complete to
+                              identity written)
 
 A box is written under the identity its track had when it was written: a merge is an event,
 written output is never rewritten. A track that ends with fewer than ``min_track_frames``
@@ -145,6 +150,7 @@ class LiveTracker:
             a.min_transit_s, a.shortlist, a.pair_weight, a.crops_per_side, config.forget_after_s)
         self.seconds = dict.fromkeys(LIVE_STAGES, 0.0)
         self.frame_latency: list[float] = []
+        self.frame_handling: list[float] = []
         self.decision_latency: list[float] = []
         self.segments: list[dict] = []
         self.merges: list[dict] = []
@@ -154,26 +160,26 @@ class LiveTracker:
         writes: dict[str, list] = {}
         for frame in tick:
             self._follow(frame, writes)
-        start = time.perf_counter()
-        self._embed()
-        self.seconds['embed'] += time.perf_counter() - start
+        lost = self.config.association.tracker.lost_track_s
+        ending = [(name, track_id) for name, camera in self.cameras.items()
+                  for track_id, track in camera.tracks.items()
+                  if track.last_s < camera.now_s - lost]
+        self._embed(ending)
         start = time.perf_counter()
         for name, camera in self.cameras.items():
             for track_id, track in camera.tracks.items():
                 if track.row is None and self._ready(track):
                     self._decide(name, track_id, track, writes)
+        for name, track_id in ending:
+            self._end(name, track_id, writes)
         now = max(camera.now_s for camera in self.cameras.values())
-        for name, camera in self.cameras.items():
-            lost = self.config.association.tracker.lost_track_s
-            for track_id in [t for t, track in camera.tracks.items()
-                             if track.last_s < camera.now_s - lost]:
-                self._end(name, track_id, writes)
         for identity in self.gallery.forget(now):
             self.events.emit('left', global_id=identity, time_s=now)
         self.seconds['decide'] += time.perf_counter() - start
         self._write(writes)
         done = time.monotonic()
         self.frame_latency += [done - frame.arrival for frame in tick]
+        self.frame_handling += [done - frame.taken for frame in tick]
         if self.view is not None:
             start = time.perf_counter()
             for frame in tick:
@@ -185,11 +191,12 @@ class LiveTracker:
     def stop(self) -> None:
         """End every track (the footage ended or the run was stopped) and write."""
         writes: dict[str, list] = {}
+        ending = [(name, track_id) for name, camera in self.cameras.items()
+                  for track_id in camera.tracks]
+        self._embed(ending)
         start = time.perf_counter()
-        self._embed()
-        for name, camera in self.cameras.items():
-            for track_id in list(camera.tracks):
-                self._end(name, track_id, writes)
+        for name, track_id in ending:
+            self._end(name, track_id, writes)
         self.seconds['decide'] += time.perf_counter() - start
         self._write(writes)
 
@@ -221,19 +228,35 @@ class LiveTracker:
                 writes.setdefault(frame.camera, []).append(
                     tracked[box].with_ids([track.identity]))
 
-    def _embed(self) -> None:
-        """The new crops of all cameras through the model together."""
-        todo = [crop for camera in self.cameras.values() for track in camera.tracks.values()
-                for _, crop in track.window.items
-                if crop.embedding is None and crop.pixels is not None]
-        if not todo:
-            return
-        features = extract(self.predictor, [crop.pixels for crop in todo],
-                           batch_size=self.config.batch_size)
-        quality = features.scores.mean(axis=1)
-        for k, crop in enumerate(todo):
-            crop.embedding, crop.quality, crop.pixels = features.embeddings[k], quality[k], None
-            crop.pair = {name: value[k:k + 1] for name, value in features.pair_features.items()}
+    def _embed(self, ending: list[tuple[str, int]]) -> None:
+        """Crops of all cameras through the model together, in one call: those of the tracks
+        that could be decided with them (``min_track_frames`` boxes and ``min_crops`` crops),
+        of the tracks ``ending``, and, once ``batch_size`` of them wait, those of the decided
+        tracks (a call's cost is mostly fixed: few, full calls cost least)."""
+        start = time.perf_counter()
+        a, ending = self.config.association, set(ending)
+        urgent, waiting = [], []
+        for name, camera in self.cameras.items():
+            for track_id, track in camera.tracks.items():
+                crops = [crop for _, crop in track.window.items
+                         if crop.embedding is None and crop.pixels is not None]
+                if (name, track_id) in ending or (
+                        track.row is None and track.num_boxes >= a.tracker.min_track_frames
+                        and len(track.embedded()) + len(crops) >= self.config.min_crops):
+                    urgent += crops
+                elif track.row is not None:
+                    waiting += crops
+        todo = urgent + (waiting if len(waiting) >= self.config.batch_size else [])
+        if todo:
+            features = extract(self.predictor, [crop.pixels for crop in todo],
+                               batch_size=self.config.batch_size)
+            quality = features.scores.mean(axis=1)
+            for k, crop in enumerate(todo):
+                crop.embedding, crop.quality, crop.pixels = (features.embeddings[k], quality[k],
+                                                             None)
+                crop.pair = {name: value[k:k + 1]
+                             for name, value in features.pair_features.items()}
+        self.seconds['embed'] += time.perf_counter() - start
 
     def _ready(self, track: Track) -> bool:
         ready = (track.num_boxes >= self.config.association.tracker.min_track_frames
@@ -388,6 +411,7 @@ def run_live(predictor: Predictor, videos: dict[str, str | os.PathLike], out_dir
         'wall_s': wall, 'frames_per_second_wall': frames / wall if wall else None,
         'interrupted': interrupted, 'realtime': realtime,
         'latency_s': {'frame': percentiles(live.frame_latency),
+                      'frame_handling': percentiles(live.frame_handling),
                       'decision': percentiles(live.decision_latency)},
         'events': dict(events.counts), 'merges': live.merges,
         'camera_events': {camera: [{k: e[k] for k in ('event', 'message', 'time_s') if k in e}
