@@ -1,5 +1,6 @@
-"""Live inputs: footage played at its own rate, stream URLs, cut MOTChallenge sequences and
-their detection files, OpenCV's HOG people detector and detection recall / precision."""
+"""Live inputs: footage played at its own rate, stream URLs, a stream that breaks and comes
+back, cut MOTChallenge sequences and their detection files, OpenCV's HOG people detector,
+detection recall / precision, and whole appended lines."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,10 @@ from posereid.datasets.frames import (FootageError, FrameSource, StreamSource, i
                                       open_frames, open_live, paced)
 from posereid.datasets.mot import read_mot_truth
 from posereid.tracking.detections import HOG_PERSON, HogBoxes, MotFileBoxes, detection_source
+from posereid.tracking.events import EventLog, read_events
+from posereid.tracking.feeds import CameraFeed, ticks
 from posereid.tracking.metrics import detection_metrics
+from posereid.utils.io import append_lines
 
 MOT17 = Path(__file__).resolve().parents[2] / 'shared' / 'realdata' / 'mot17_mini'
 needs_mot17 = pytest.mark.skipif(
@@ -115,3 +119,44 @@ def test_hog_finds_people_on_real_footage():
     truth = read_mot_truth(MOT17 / 'MOT17-09-FRCNN' / 'gt' / 'gt.txt').on_frame(1)
     metrics = detection_metrics({'c': truth}, {'c': found})
     assert metrics['num_matched'] >= 1 and metrics['precision'] >= 0.3
+
+
+class Flaky:
+    """A stream whose first connection breaks after 3 frames; the next one works."""
+
+    fps, num_frames, path = 10.0, 0, 'rtsp://cam/flaky'
+
+    def __init__(self):
+        self.connections = 0
+
+    def frames(self, corrupt_as_none=False):
+        self.connections += 1
+        for number in range(1, 4 if self.connections > 1 else 100):
+            if self.connections == 1 and number == 4:
+                raise FootageError(f'{self.path}: the stream stopped after frame 3')
+            yield number, np.zeros((8, 8, 3), np.uint8)
+
+
+def test_a_stream_that_breaks_is_reopened_and_its_frames_go_on(tmp_path):
+    feed = CameraFeed('hall', Flaky(), reconnect_s=0.05, loops=1)
+    events = EventLog(tmp_path / 'events.jsonl')
+    frames = [frame for tick in ticks({'hall': feed.start()}, events, stall_s=5)
+              for frame in tick]
+    feed.stop()
+    assert [f.number for f in frames] == [1, 2, 3, 4, 5, 6]          # numbers go on
+    assert [f.time_s for f in frames] == pytest.approx([0, 0.1, 0.2, 0.3, 0.4, 0.5])
+    kinds = [e['event'] for e in read_events(tmp_path / 'events.jsonl')]
+    assert kinds == ['disconnected', 'reconnected', 'ended']
+    assert all(e['message'].startswith('camera hall: ') for e in read_events(
+        tmp_path / 'events.jsonl'))
+
+
+def test_appended_lines_are_whole(tmp_path):
+    path = tmp_path / 'sub' / 'a.txt'
+    append_lines(path, 'one\n')
+    append_lines(path, 'two\nthree\n')
+    append_lines(path, '')
+    assert path.read_text() == 'one\ntwo\nthree\n'
+    with pytest.raises(ValueError, match='whole lines'):
+        append_lines(path, 'half')
+    assert path.read_text() == 'one\ntwo\nthree\n'
