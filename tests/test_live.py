@@ -186,7 +186,12 @@ def test_the_tool_follows_the_cameras_and_names_a_missing_one(camera, tiny_fusio
     assert set(summary['cameras']) == {'c1', 'c2'} and set(summary['failures']) == {'lost'}
     assert f'IDF1 {summary["metrics"]["IDF1"]:.1%}' in run.stdout
     assert 'frames/s, decisions p99' in run.stdout
-    # a second run replaces the first's outputs
+    # a second run replaces the first's outputs; a killed run's files are never appended to
+    killed = tmp_path / 'killed'
+    (killed / 'tracks').mkdir(parents=True)
+    refused = run_tool('live.py', str(config), '--checkpoint', str(checkpoint), '--videos',
+                       str(camera), '--out', str(killed), cwd=tmp_path)
+    assert refused.returncode == 1 and 'did not finish (no summary.json)' in refused.stderr
     again = run_tool('live.py', str(config), '--checkpoint', str(checkpoint), '--videos',
                      str(camera), '--out', str(out), '--min-crops', '2', cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]

@@ -32,7 +32,9 @@ Outputs, each append-only in whole lines or written atomically::
 
 A box is written under the identity its track had when it was written: a merge is an event,
 written output is never rewritten. A track that ends with fewer than ``min_track_frames``
-boxes or no usable crop is not written (counted in ``notes``).
+boxes or no usable crop is not written (counted in ``notes``). What a finished run wrote in
+``OUT`` is removed first; a folder with a killed run's files (no ``summary.json``) is refused,
+since they would be appended to.
 """
 from __future__ import annotations
 
@@ -356,6 +358,10 @@ def run_live(predictor: Predictor, videos: dict[str, str | os.PathLike], out_dir
     detections = detections or GroundTruthBoxes()
     out_dir = Path(out_dir)
     clear_outputs(out_dir, ('events.jsonl',), ('tracks', 'gallery'))
+    if (out_dir / 'events.jsonl').exists() or (out_dir / 'tracks').exists():
+        raise ValueError(f'{out_dir} holds the outputs of a live run that did not finish (no '
+                         f'summary.json): remove them or give another output folder (the '
+                         f'files are appended to, never replaced)')
     failures: dict[str, str] = {}
     footage = dict(footage or {})
     for camera, path in videos.items():
