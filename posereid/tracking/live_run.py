@@ -124,7 +124,7 @@ class Track:
 
 @dataclass
 class Camera:
-    """One camera's state: its footage, detector, tracker, live tracks, counters, problems."""
+    """One camera's state: its footage, detector, tracker, live tracks and counters."""
 
     footage: object
     detect: object
@@ -136,7 +136,6 @@ class Camera:
     dropped_tracks: int = 0
     now_s: float = 0.0
     global_ids: set = field(default_factory=set)
-    problems: list = field(default_factory=list)
 
 
 class LiveTracker:
