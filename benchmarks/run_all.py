@@ -22,6 +22,9 @@ HERE = Path(__file__).resolve().parent
 GOALS = {
     'bench_eval': {'vectorized_s': ('<=', 2.5), 'peak_rss_mb': ('<', 1500),
                    'max_abs_diff': ('<=', 1e-6), 'speedup': ('>', 1)},
+    'bench_live': {'idf1_gap': ('<=', 0.03), 'frames_per_s': ('>=', 20),
+                   'p99_decision_s': ('<', 1), 'rss_growth': ('<', 0.1),
+                   'identities_lost': ('<=', 0)},
     'bench_layers': {'nd_speedup': ('>=', 10), 'nd_floor_ratio': ('<=', 3),
                      'ncc_ms_per_pair': ('<', 2), 'ncc_train_ms_per_pair': ('<', 6),
                      'ncc_speedup': ('>=', 100)},

@@ -8,7 +8,9 @@
 # The stages follow the recipe that works on CPU-only x86_64 / Python 3.11 (see README):
 #   torch 2.14.1 first; numpy<2 and setuptools<81 (pkg_resources) before anything OpenMMLab;
 #   mmcv 2.1.0 built from its sdist with ops and -std=c++20 (torch 2.14 headers);
-#   mmpose and trackeval --no-deps (chumpy does not build; trackeval asks numpy>=2); mediapipe --no-deps (optional, BlazePose backend).
+#   mmpose, trackeval and trackers --no-deps (chumpy does not build; trackeval and trackers ask
+#   numpy>=2); mediapipe --no-deps (optional, BlazePose backend);
+#   Debian's chromium (as root) for the live view's browser test.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -51,18 +53,18 @@ log "building environment in $VENV (first time: about 10 minutes, mostly the mmc
 PIP=("$VENV/bin/pip" install --disable-pip-version-check)
 rm -f "$STAMP"
 
-log "stage 1/6: torch"
+log "stage 1/7: torch"
 "${PIP[@]}" $(pins torch torchvision)
 
-log "stage 2/6: numpy, opencv, scipy, mmengine, faiss, onnx, supervision, tools"
+log "stage 2/7: numpy, opencv, scipy, mmengine, faiss, onnx, supervision, tools"
 "${PIP[@]}" $(pins setuptools wheel ninja numpy opencv-python scipy h5py pillow matplotlib \
   tensorboard tqdm pytest hypothesis scikit-image mmengine faiss-cpu onnx onnxruntime ml_dtypes \
-  protobuf supervision)
+  protobuf supervision werkzeug)
 
 if "$VENV/bin/python" -c 'import mmcv, mmcv.ops; assert mmcv.__version__ == "2.1.0"' 2>/dev/null; then
-  log "stage 3/6: mmcv 2.1.0 with ops already built"
+  log "stage 3/7: mmcv 2.1.0 with ops already built"
 else
-  log "stage 3/6: mmcv 2.1.0 from sdist with ops (about 7 minutes)"
+  log "stage 3/7: mmcv 2.1.0 from sdist with ops (about 7 minutes)"
   build=$(mktemp -d)
   trap 'rm -rf "$build"' EXIT
   "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --no-binary :all: --no-build-isolation \
@@ -74,15 +76,16 @@ else
     "${PIP[@]}" --no-build-isolation --no-deps "$build/mmcv-2.1.0"
 fi
 
-log "stage 4/6: mmdet and mmpose's run-time needs"
+log "stage 4/7: mmdet and mmpose's run-time needs"
 "${PIP[@]}" $(pins mmdet json-tricks munkres xtcocotools six) $(pins numpy)
 
 # mmpose's chumpy does not build and is never imported; trackeval's metadata asks numpy>=2.3,
-# its metrics need only numpy and scipy.
-log "stage 5/6: mmpose and trackeval (no deps)"
-"${PIP[@]}" --no-deps $(pins mmpose trackeval tabulate)
+# its metrics need only numpy and scipy; trackers' asks numpy>=2.0.2, its ByteTrack needs only
+# numpy, scipy, supervision and pydeprecate.
+log "stage 5/7: mmpose, trackeval and trackers (no deps)"
+"${PIP[@]}" --no-deps $(pins mmpose trackeval tabulate trackers pydeprecate)
 
-log "stage 6/6: mediapipe BlazePose backend (optional)"
+log "stage 6/7: mediapipe BlazePose backend (optional)"
 if "${PIP[@]}" --no-deps $(pins mediapipe opencv-contrib-python) \
    && "${PIP[@]}" $(pins absl-py attrs flatbuffers protobuf sounddevice) $(pins numpy) \
    && "$VENV/bin/python" -c 'import mediapipe as mp; mp.solutions.pose.Pose'; then
@@ -93,10 +96,21 @@ fi
 
 "$VENV/bin/python" - <<'PY'
 import numpy, torch, torchvision, mmcv, mmcv.ops, mmengine, mmdet, mmpose  # noqa: F401
-import faiss, onnx, onnxruntime, supervision, trackeval  # noqa: F401
+import faiss, onnx, onnxruntime, supervision, trackeval, trackers, werkzeug  # noqa: F401
 assert numpy.__version__.startswith('1.'), numpy.__version__
 print(f'[install] torch {torch.__version__}, mmcv {mmcv.__version__}, mmpose {mmpose.__version__}')
 PY
+
+# The live view's test loads its page in a real headless browser: Debian's chromium.
+log "stage 7/7: Debian's chromium (the live view's browser test)"
+if command -v chromium >/dev/null 2>&1; then
+  log "chromium already installed"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium \
+    || log "WARNING: chromium did not install; the live view's browser test will be skipped"
+else
+  log "WARNING: not root (or no apt-get): chromium not installed; the live view's browser test will be skipped"
+fi
 
 link_checkout
 echo "$want" > "$STAMP"

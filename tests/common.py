@@ -14,6 +14,7 @@ import torch
 
 from posereid.datasets.synthetic import VideoWorldConfig, generate_world, small_world
 from posereid.engine.heatmaps import build_cache_for_source
+from posereid.tracking import MultiCameraConfig
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {'SpindleFusion': REPO / 'configs/spindle_fusion_synthetic.py',
@@ -38,6 +39,8 @@ VIDEO = VideoWorldConfig(num_cameras=2, num_people=5, duration_s=10, fps=3, fram
 #: The same at 8 fps: frames close enough in time for a box to overlap its next one (IoU
 #: tracking).
 TRACKED = VideoWorldConfig(**{**VIDEO.__dict__, 'fps': 8})
+#: Tracking settings that keep the model's work small on the tiny video worlds.
+CHEAP = MultiCameraConfig(frames_per_tracklet=2, candidates=3)
 
 
 def make_world(root: Path) -> Path:

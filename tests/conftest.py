@@ -67,6 +67,20 @@ def fusion(world, tmp_path_factory):
     return init_predictor(CONFIGS['SpindleFusion'], checkpoint, 'cpu', options, pose=SHIPPED_POSE)
 
 
+@pytest.fixture(scope='session')
+def tiny_fusion(world, tmp_path_factory):
+    """A tiny SpindleFusion config file (with the shipped pose network) and its untrained
+    checkpoint, for the tools."""
+    from posereid.engine import load_config
+
+    folder = tmp_path_factory.mktemp('tiny_fusion')
+    cfg = load_config(CONFIGS['SpindleFusion'], tiny_options(world, 'SpindleFusion'))
+    cfg.pose = SHIPPED_POSE
+    cfg.dump(str(folder / 'tiny.py'))
+    return folder / 'tiny.py', save_untrained_checkpoint(folder / 'tiny.py', {},
+                                                         folder / 'tiny.pth')
+
+
 @pytest.fixture
 def data_env(monkeypatch):
     """Restore $POSEREID_DATA after a test (``data_root`` in a config exports it)."""

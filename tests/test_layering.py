@@ -150,7 +150,7 @@ DISTRIBUTIONS = {
     'matplotlib': 'matplotlib', 'mediapipe': 'mediapipe', 'mmdet': 'mmdet',
     'mmengine': 'mmengine', 'mmpose': 'mmpose', 'numpy': 'numpy', 'onnxruntime': 'onnxruntime',
     'scipy': 'scipy', 'supervision': 'supervision', 'torch': 'torch', 'torchvision': 'torchvision',
-    'tqdm': 'tqdm', 'trackeval': 'trackeval',
+    'tqdm': 'tqdm', 'trackeval': 'trackeval', 'trackers': 'trackers', 'werkzeug': 'werkzeug',
 }
 
 

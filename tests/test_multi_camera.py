@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from common import TRACKED
+from common import CHEAP, TRACKED
 
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import FootageError, open_frames
@@ -23,7 +23,6 @@ from posereid.utils.image_io import read_image
 from posereid.utils.io import read_json
 from posereid.visualization.storyboard import identity_colour
 
-CHEAP = MultiCameraConfig(frames_per_tracklet=2, candidates=3)
 def _truth(camera_dir):
     return read_mot_boxes(camera_dir / 'gt' / 'gt.txt')
 

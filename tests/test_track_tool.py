@@ -12,27 +12,14 @@ import pytest
 import torch
 from mmdet.apis import inference_detector
 
-from common import (CONFIGS, SHIPPED_POSE, TRACKED, run_tool, save_untrained_checkpoint,
-                    tiny_options)
+from common import TRACKED, run_tool
 
 from posereid.apis import init_predictor
 from posereid.datasets.boxes import Boxes
 from posereid.tracking.detections import MMDetBoxes
 from posereid.datasets.frames import open_frames
-from posereid.engine import load_config
 
 RTMDET_TINY = Path(mmdet.__file__).parent / '.mim/configs/rtmdet/rtmdet_tiny_8xb32-300e_coco.py'
-
-
-@pytest.fixture(scope='module')
-def tiny_fusion(world, tmp_path_factory):
-    """A tiny SpindleFusion config (with the shipped pose network) and its checkpoint."""
-    folder = tmp_path_factory.mktemp('tiny_fusion')
-    cfg = load_config(CONFIGS['SpindleFusion'], tiny_options(world, 'SpindleFusion'))
-    cfg.pose = SHIPPED_POSE
-    cfg.dump(str(folder / 'tiny.py'))
-    return folder / 'tiny.py', save_untrained_checkpoint(folder / 'tiny.py', {},
-                                                         folder / 'tiny.pth')
 
 
 @pytest.mark.slow

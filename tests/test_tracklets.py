@@ -9,8 +9,9 @@ from posereid.apis import extract
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_boxes
-from posereid.tracking.tracklets import (CandidateSampler, Tracklet, select_frames,
-                                         tracklet_embeddings, tracklets_from_boxes)
+from posereid.tracking.tracklets import (CandidateSampler, SpreadWindow, Tracklet,
+                                         select_frames, tracklet_embeddings,
+                                         tracklets_from_boxes)
 
 def test_tracklets_group_boxes_by_id_in_frame_order(video):
     boxes = read_mot_boxes(video / 'c1' / 'gt' / 'gt.txt')
@@ -31,8 +32,8 @@ def test_the_sampler_keeps_a_bounded_evenly_spread_set_of_crops():
         ids = [1, 2] if frame <= 3 else [1]
         sampler.add(image, Boxes.create([frame] * len(ids), [[0, 0, 20, 30]] * len(ids),
                                         ids=ids))
-        assert all(len(t.kept) <= 8 for t in sampler._tracks.values())
-    kept = [frame for frame, _, _ in sampler._tracks[1].kept]
+        assert all(len(t.items) <= 8 for t in sampler._tracks.values())
+    kept = [frame for _, (frame, _) in sampler._tracks[1].items]
     assert kept == list(range(1, 101, 16))           # stride 16 after three halvings
     tracks = Boxes.create(list(range(1, 101)) + [1, 2, 3], [[0, 0, 20, 30]] * 103,
                           ids=[1] * 100 + [2] * 3)
@@ -44,6 +45,16 @@ def test_the_sampler_keeps_a_bounded_evenly_spread_set_of_crops():
     tiny = CandidateSampler(candidates=4)
     tiny.add(image, Boxes.create([1], [[0, 0, 4, 30]], ids=[5]))
     assert tiny.sampled(Boxes.create([1], [[0, 0, 4, 30]], ids=[5]), 5)[1] == [5]
+
+
+def test_a_spread_window_says_what_it_kept_and_makes_only_that():
+    window, made = SpreadWindow(2), []
+    kept = [window.offer(lambda k=k: made.append(k) or k) for k in range(9)]
+    assert kept == [True] * 5 + [False, True, False, True]
+    assert made == [0, 1, 2, 3, 4, 6, 8] and [k for k, _ in window.items] == [0, 4, 8]
+    assert window.stride == 4
+    with pytest.raises(ValueError, match='size must be >= 1'):
+        SpreadWindow(0)
 
 
 def test_frame_selection():

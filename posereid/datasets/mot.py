@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from posereid.utils.io import atomic_write
+from posereid.utils.io import append_lines, atomic_write
 
 from .boxes import Boxes
 
@@ -82,13 +82,24 @@ def write_mot_boxes(boxes: Boxes, path: str | os.PathLike, truth: bool = False) 
     (MOTChallenge's results and detections), or with ``truth``
     ``frame,id,x,y,w,h,1,1,visibility`` (scored pedestrians). Frame and id are integers, the
     rest has 2 to 3 decimals."""
+    with atomic_write(path) as f:
+        f.write(mot_lines(boxes, truth))
+
+
+def append_mot_boxes(boxes: Boxes, path: str | os.PathLike) -> None:
+    """Append ``boxes`` to a MOT results file (created if missing) as whole lines in one write
+    (:func:`~posereid.utils.io.append_lines`): what the live pipeline writes as frames are
+    decided."""
+    append_lines(path, mot_lines(boxes))
+
+
+def mot_lines(boxes: Boxes, truth: bool = False) -> str:
+    """The MOT rows of ``boxes`` (see :func:`write_mot_boxes`), each ending in a newline."""
     if not isinstance(boxes, Boxes):
         raise TypeError(f'write_mot_boxes writes Boxes; got {type(boxes).__name__}')
     count = len(boxes)
     tail = (np.column_stack([np.ones(count), np.full(count, PEDESTRIAN), boxes.visibility])
             if truth else np.column_stack([boxes.confidence, -np.ones((count, 3))]))
-    lines = [f'{f},{i},' + ','.join(f'{v:.2f}' for v in xywh) + ','
-             + ','.join(f'{v:.3f}' for v in rest) + '\n'
-             for f, i, xywh, rest in zip(boxes.frame, boxes.ids, boxes.xywh, tail)]
-    with atomic_write(path) as f:
-        f.write(''.join(lines))
+    return ''.join(f'{f},{i},' + ','.join(f'{v:.2f}' for v in xywh) + ','
+                   + ','.join(f'{v:.3f}' for v in rest) + '\n'
+                   for f, i, xywh, rest in zip(boxes.frame, boxes.ids, boxes.xywh, tail))

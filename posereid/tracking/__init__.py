@@ -4,7 +4,10 @@ The pieces, bottom up: detections (:mod:`.detections`), single-camera tracks by 
 (:mod:`.single_camera`), one embedding per tracklet (:mod:`.tracklets`), global identities by
 constrained clustering (:mod:`.association`), the pipeline that chains them
 (:mod:`.pipeline`), its metrics through TrackEval (:mod:`.metrics`), its pictures
-(:mod:`.pictures`) and ``tools/track.py`` as a function (:mod:`.run`).
+(:mod:`.pictures`) and ``tools/track.py`` as a function (:mod:`.run`). Live, while the frames
+arrive: camera feeds (:mod:`.feeds`), online identities (:mod:`.live`), the event stream
+(:mod:`.events`), ``tools/live.py`` as a function (:mod:`.live_run`) and its web page
+(:mod:`.live_view`); the tools' shared command line (:mod:`.cli`).
 
     from posereid.apis import init_predictor
     from posereid.tracking import MultiCameraConfig, run_tracking

@@ -61,15 +61,23 @@ def time_spans(groups: dict[str, TrackletEmbeddings]) -> np.ndarray:
 def cannot_link(cameras: np.ndarray, spans: np.ndarray,
                 min_transit_s: float | None = None) -> np.ndarray:
     """``(N, N)`` bool: tracklets that cannot be one person (module doc)."""
-    start, end = spans[:, 0], spans[:, 1]
-    overlap = (start[:, None] <= end[None, :]) & (start[None, :] <= end[:, None])
-    same_camera = cameras[:, None] == cameras[None, :]
+    forbidden = cannot_link_between(cameras, spans, cameras, spans, min_transit_s)
+    np.fill_diagonal(forbidden, False)
+    return forbidden
+
+
+def cannot_link_between(cameras_a: np.ndarray, spans_a: np.ndarray, cameras_b: np.ndarray,
+                        spans_b: np.ndarray, min_transit_s: float | None = None) -> np.ndarray:
+    """``(A, B)`` bool: whether tracklet ``a`` (camera ``cameras_a[a]``, ``(A, 2)`` first and
+    last second ``spans_a``) and tracklet ``b`` cannot be one person (module doc)."""
+    start_a, end_a, start_b, end_b = spans_a[:, 0:1], spans_a[:, 1:2], spans_b[:, 0], spans_b[:, 1]
+    overlap = (start_a <= end_b) & (start_b <= end_a)
+    same_camera = np.asarray(cameras_a)[:, None] == np.asarray(cameras_b)[None, :]
     forbidden = same_camera & overlap
     if min_transit_s is not None:
         # seconds from the end of one to the start of the other (negative: overlapping)
-        gap = np.maximum(start[:, None] - end[None, :], start[None, :] - end[:, None])
+        gap = np.maximum(start_a - end_b, start_b - end_a)
         forbidden |= ~same_camera & (overlap | (gap < min_transit_s))
-    np.fill_diagonal(forbidden, False)
     return forbidden
 
 
@@ -108,10 +116,26 @@ def pair_probabilities(predictor: Predictor, groups: dict[str, TrackletEmbedding
     for g in groups.values():
         owners.append(g.crop_owner + offset)
         offset += len(g.tracklets)
-    owner = np.concatenate(owners)
-    best = [np.flatnonzero(owner == n)[:crops_per_side] for n in range(offset)]  # best first
+    return crop_pair_probabilities(predictor, features, np.concatenate(owners), pairs,
+                                   crops_per_side)
+
+
+def rescore(distance: np.ndarray, probability: np.ndarray, pair_weight: float) -> np.ndarray:
+    """Embedding distances re-scored by the pair head's same-person probabilities (module doc):
+    ``d (1 - w + 2 w (1 - p))``."""
+    return distance * (1 - pair_weight + 2 * pair_weight * (1 - probability))
+
+
+def crop_pair_probabilities(predictor: Predictor, features: dict[str, torch.Tensor],
+                            owner: np.ndarray, pairs: np.ndarray,
+                            crops_per_side: int = 3) -> np.ndarray:
+    """``(P,)`` mean same-person probability of the pair head over the first
+    ``crops_per_side`` crops of each side of every tracklet pair ``pairs[p] = (i, j)``:
+    ``features`` the pair features of ``C`` crops (each tensor ``(C, ...)``), ``owner``
+    ``(C,)`` their tracklets, each tracklet's crops best first."""
     if not len(pairs):
         return np.zeros(0)
+    best = {n: np.flatnonzero(owner == n)[:crops_per_side] for n in np.unique(pairs)}
     left, right, which = [], [], []
     for p, (i, j) in enumerate(pairs):
         a, b = np.meshgrid(best[i], best[j], indexing='ij')
@@ -152,8 +176,7 @@ def associate(groups: dict[str, TrackletEmbeddings], predictor: Predictor | None
                  if np.isfinite(candidate[i, j])}
         pairs = np.array(sorted(pairs), int).reshape(-1, 2)
         probability = pair_probabilities(predictor, groups, pairs, crops_per_side)
-        rescored = distance[pairs[:, 0], pairs[:, 1]] * (
-            1 - pair_weight + 2 * pair_weight * (1 - probability))
+        rescored = rescore(distance[pairs[:, 0], pairs[:, 1]], probability, pair_weight)
         distance = distance.copy()
         distance[pairs[:, 0], pairs[:, 1]] = distance[pairs[:, 1], pairs[:, 0]] = rescored
     labels = constrained_average_linkage(distance, forbidden, threshold)

@@ -10,7 +10,9 @@ where it needs them (a detector) or from a file (boxes known in advance). Three 
 * :class:`MotFileBoxes`: MOT detection files, a folder of ``<camera>.txt`` or each sequence's
   own ``det/det.txt``;
 * :class:`MMDetBoxes`: any mmdet detector, from its config and a local checkpoint (nothing is
-  downloaded; mmdet is imported only here).
+  downloaded; mmdet is imported only here);
+* :class:`HogBoxes`: OpenCV's built-in HOG people detector, which needs no download at all: a
+  weak fallback (its recall and precision on MOT17 are in ``docs/tracking.md``).
 
 :func:`detection_source` turns the ``--detections`` choices of the tools into one.
 """
@@ -26,7 +28,7 @@ import numpy as np
 import torch
 
 from posereid.datasets.boxes import Boxes
-from posereid.datasets.frames import FootageError, FrameSource
+from posereid.datasets.frames import FootageError, FrameSource, StreamSource
 from posereid.datasets.mot import read_mot_boxes, read_mot_truth, read_seqinfo
 from posereid.utils.checkpoint import load_checkpoint_safely, load_weights, state_dict_of
 
@@ -34,7 +36,7 @@ from posereid.utils.checkpoint import load_checkpoint_safely, load_weights, stat
 #: boxes too, corners move by 5% of the box size, and 0.2 false boxes fall on each frame.
 DEGRADED = dict(jitter=0.05, miss_rate=0.1, false_positives=0.2, min_visibility=0.3)
 #: The names of the tools' ``--detections`` choices other than a folder of MOT files.
-DETECTION_MODES = ('oracle', 'degraded', 'det', 'mmdet')
+DETECTION_MODES = ('oracle', 'degraded', 'det', 'mmdet', 'hog')
 
 #: One frame's boxes: ``(frame number, (H, W, 3) RGB or None) -> Boxes``.
 FrameDetector = Callable[[int, 'np.ndarray | None'], Boxes]
@@ -59,11 +61,15 @@ class _KnownBoxes(DetectionSource):
         """All boxes of the camera."""
 
     def for_camera(self, camera: str, footage: FrameSource) -> FrameDetector:
+        """Also: a cut sequence's boxes past its last frame present are not used."""
+        if isinstance(footage, StreamSource):
+            raise FootageError(f'camera {camera}: {footage.url} is a stream, with no file of '
+                               f'boxes; give it a detector (hog or mmdet)')
         boxes = self.read(camera, footage).by_frame()
-        if len(boxes) and (boxes.frame.min() < 1 or boxes.frame.max() > footage.num_frames):
+        if len(boxes) and (boxes.frame.min() < 1 or boxes.frame.max() > footage.declared_frames):
             raise ValueError(f'camera {camera}: detections fall on frames '
                              f'{boxes.frame.min()} .. {boxes.frame.max()}; the footage '
-                             f'{footage.path} has frames 1 .. {footage.num_frames}')
+                             f'{footage.path} has frames 1 .. {footage.declared_frames}')
         bounds = np.searchsorted(boxes.frame, np.arange(1, footage.num_frames + 2))
         return lambda frame, image=None: boxes[bounds[frame - 1]:bounds[frame]]
 
@@ -141,17 +147,66 @@ class MMDetBoxes(DetectionSource):
         return self.detect
 
 
+#: The margins of the HOG window around its person, as fractions of the window's width and
+#: height (each side): the INRIA person windows the default detector was trained on.
+#: (0.2, 0.1) gave the best recall at IoU 0.5 on MOT17's first frames (docs/tracking.md).
+HOG_PERSON = (0.2, 0.1)
+
+
+class HogBoxes(DetectionSource):
+    """OpenCV's built-in HOG people detector (Dalal and Triggs, CVPR 2005: a linear SVM over
+    64 × 128 windows of gradient histograms), shipped inside OpenCV. A frame is first scaled to
+    ``width`` pixels wide (wider frames only: HOG's cost grows with the pixels), then searched
+    at scales ``scale`` apart with a window stride of ``stride`` pixels; windows scoring at
+    least ``score_threshold`` (the SVM's margin) are kept, overlaps above IoU ``nms_iou``
+    suppressed. Confidence is the margin through a logistic, so 0.5 at the SVM's boundary."""
+
+    needs_pixels = True
+
+    def __init__(self, width: int = 1280, scale: float = 1.05, stride: int = 8,
+                 score_threshold: float = 0.5, nms_iou: float = 0.4):
+        if width < 64 or scale <= 1 or stride < 1 or not 0 < nms_iou <= 1:
+            raise ValueError(f'need width >= 64, scale > 1, stride >= 1 and nms_iou in (0, 1]; '
+                             f'got {width}, {scale}, {stride}, {nms_iou}')
+        self.width, self.scale, self.stride = width, scale, stride
+        self.score_threshold, self.nms_iou = score_threshold, nms_iou
+        self.hog = cv2.HOGDescriptor()
+        self.hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+
+    def detect(self, frame: int, image: np.ndarray) -> Boxes:
+        """The person boxes of one ``(H, W, 3)`` RGB frame."""
+        factor = min(1.0, self.width / image.shape[1])
+        small = image if factor == 1 else cv2.resize(image, None, fx=factor, fy=factor,
+                                                     interpolation=cv2.INTER_AREA)
+        found, margins = self.hog.detectMultiScale(
+            cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), hitThreshold=self.score_threshold,
+            winStride=(self.stride, self.stride), scale=self.scale, groupThreshold=0)
+        xywh = np.asarray(found, np.float64).reshape(-1, 4) / factor
+        # the detector's window frames the person with a margin: keep the person's part
+        margin_x, margin_y = HOG_PERSON
+        xywh = xywh + xywh[:, [2, 3, 2, 3]] * [margin_x, margin_y, -2 * margin_x, -2 * margin_y]
+        confidence = 1 / (1 + np.exp(-np.asarray(margins, np.float64).reshape(-1)))
+        keep = cv2.dnn.NMSBoxes(xywh.tolist(), confidence.tolist(), 0.0, self.nms_iou)
+        keep = np.asarray(keep, int).reshape(-1)
+        return Boxes.create(np.full(len(keep), frame), xywh[keep], confidence[keep])
+
+    def for_camera(self, camera: str, footage: FrameSource) -> FrameDetector:
+        return self.detect
+
+
 def detection_source(mode: str, seed: int = 0, detector_config: str | None = None,
                      detector_checkpoint: str | None = None,
                      device: str = 'cpu') -> DetectionSource:
     """The source of the tools' ``--detections``: ``'oracle'`` (the ground truth),
     ``'degraded'`` (with ``seed``), ``'det'`` (each sequence's ``det/det.txt``), ``'mmdet'``
-    (then ``detector_config`` and, for trained weights, ``detector_checkpoint``), or a folder
-    of ``<camera>.txt`` MOT files."""
+    (then ``detector_config`` and, for trained weights, ``detector_checkpoint``), ``'hog'``
+    (OpenCV's HOG people detector), or a folder of ``<camera>.txt`` MOT files."""
     if mode in ('oracle', 'degraded'):
         return GroundTruthBoxes(DEGRADED if mode == 'degraded' else None, seed)
     if mode == 'det':
         return MotFileBoxes()
+    if mode == 'hog':
+        return HogBoxes()
     if mode == 'mmdet':
         if not detector_config:
             raise ValueError("detections 'mmdet' need a detector config (--detector-config) "

@@ -93,6 +93,23 @@ def tracking_metrics(truth: dict[str, Boxes], predicted: dict[str, Boxes]) -> di
             'per_camera': per_camera}
 
 
+def detection_metrics(truth: dict[str, Boxes], detections: dict[str, Boxes]) -> dict:
+    """Recall and precision (fractions) of ``detections`` against ``truth`` (camera name → its
+    boxes) at IoU >= 0.5, over the cameras of ``truth``, by TrackEval's CLEAR matching (each
+    detection its own identity); and the counts of true, found and matched boxes."""
+    from trackeval.metrics import CLEAR
+
+    if not truth:
+        raise ValueError('detection_metrics needs the ground truth of at least one camera')
+    numbered = {camera: found.with_ids(np.arange(len(found)))
+                for camera, found in detections.items()}
+    clear = CLEAR(QUIET).eval_sequence(sequence_data(timesteps(truth, numbered)))
+    return {'recall': float(clear['CLR_Re']), 'precision': float(clear['CLR_Pr']),
+            'num_true_boxes': int(clear['CLR_TP'] + clear['CLR_FN']),
+            'num_detections': int(clear['CLR_TP'] + clear['CLR_FP']),
+            'num_matched': int(clear['CLR_TP'])}
+
+
 def track_identities(tracks: Boxes, truth: Boxes, min_iou: float = 0.5) -> dict:
     """The true identity of each track of one camera: ``{track_id: true_id}``, the true id whose
     boxes the track's boxes overlap (IoU >= ``min_iou``, same frame) most often; ``-1`` for a

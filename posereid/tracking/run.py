@@ -32,7 +32,7 @@ from typing import Iterator
 import numpy as np
 
 from posereid.apis.predictor import Predictor
-from posereid.datasets.frames import FootageError, open_frames
+from posereid.datasets.frames import FootageError, is_stream_url, open_frames
 from posereid.datasets.mot import read_mot_truth, write_mot_boxes
 from posereid.utils.image_io import read_image, write_jpeg
 from posereid.utils.io import atomic_save_json, atomic_write
@@ -42,15 +42,16 @@ from .pictures import draw_timeline, save_tracked_frames
 from .pipeline import MultiCameraConfig, MultiCameraTracks, evaluate_tracks, track_cameras
 
 
-def camera_names(paths: list[str]) -> dict[str, Path]:
+def camera_names(paths: list[str]) -> dict[str, Path | str]:
     """``NAME=PATH`` or bare ``PATH`` items (the name is then the file or folder name without
-    its suffix) as camera name → path, in order. A name is a file name (it names the camera's
-    outputs): no ``/``, not ``.`` or ``..``; two cameras of one name are an error."""
-    cameras: dict[str, Path] = {}
+    its suffix) as camera name → path (a stream URL stays a string), in order. A name is a
+    file name (it names the camera's outputs): no ``/``, not ``.`` or ``..``; two cameras of
+    one name are an error."""
+    cameras: dict[str, Path | str] = {}
     for item in paths:
-        name, _, path = item.partition('=') if '=' in item else ('', '', item)
-        path = Path(path)
-        name = name or path.stem
+        name, _, path = item.partition('=') if '=' in item.split('://')[0] else ('', '', item)
+        name = name or Path(path).stem
+        path = path if is_stream_url(path) else Path(path)
         if not name or '/' in name or name in ('.', '..'):
             raise ValueError(f'{item!r}: a camera name must be a plain file name (it names '
                              f'its outputs); give NAME=PATH')
@@ -106,7 +107,7 @@ def run_tracking(predictor: Predictor, videos: dict[str, Path], out_dir: str | o
         raise ValueError('evaluation needs ground truth: no camera is a MOTChallenge sequence '
                          'with gt/gt.txt')
     out_dir = Path(out_dir)
-    _clear_outputs(out_dir)
+    clear_outputs(out_dir)
     sources, failures = {}, {}
     for camera, path in videos.items():
         try:
@@ -147,31 +148,47 @@ def save_tracking(result: MultiCameraTracks, spool: FrameSpool | None, out_dir: 
     if segments:
         with atomic_write(out_dir / 'timeline.png', 'wb') as f:
             f.write(draw_timeline(segments, list(result.tracks)))
-    frames = sum(result.num_frames.values())
-    compute = sum(result.seconds.values())
+    cameras = {camera: {'fps': result.fps[camera], 'num_frames': result.num_frames[camera],
+                        'num_tracks': int(len(result.local[camera].unique_ids())),
+                        'num_boxes': int(len(tracks)),
+                        'global_ids': tracks.unique_ids().tolist()}
+               for camera, tracks in result.tracks.items()}
+    return tracking_summary(config, cameras, result.failures, result.notes, segments,
+                            result.seconds, metrics)
+
+
+def tracking_summary(config, cameras: dict[str, dict], failures: dict, notes: dict,
+                     segments: list[dict], seconds: dict[str, float],
+                     metrics: dict | None) -> dict:
+    """The ``summary.json`` of a run, offline or live: its ``config`` (a dataclass),
+    ``cameras`` (camera → ``fps``, ``num_frames``, ``num_tracks``, ``num_boxes``,
+    ``global_ids``), ``failures`` and ``notes`` (camera → message), the identities'
+    ``segments`` (:meth:`~posereid.tracking.pipeline.MultiCameraTracks.segments`), the
+    ``seconds`` of each stage (frames/s over their sum) and the ``metrics``."""
+    frames = sum(camera['num_frames'] for camera in cameras.values())
+    compute = sum(seconds.values())
     return {
         'config': dataclasses.asdict(config),
-        'cameras': {camera: {'fps': result.fps[camera], 'num_frames': result.num_frames[camera],
-                             'num_tracks': int(len(result.local[camera].unique_ids())),
-                             'num_boxes': int(len(tracks)),
-                             'global_ids': result.tracks[camera].unique_ids().tolist()}
-                    for camera, tracks in result.tracks.items()},
-        'failures': result.failures,
-        'notes': result.notes,
+        'cameras': cameras,
+        'failures': failures,
+        'notes': notes,
         'num_global_identities': len({s['global_id'] for s in segments}),
         'identities': segments,
-        'seconds': dict(result.seconds),
+        'seconds': dict(seconds),
         'frames_per_second': frames / compute if compute else None,
         'metrics': metrics,
     }
 
 
-def _clear_outputs(out_dir: Path) -> None:
-    """Remove what an earlier run wrote in ``out_dir``, summary first. Only a folder with a
-    run's ``summary.json`` is cleared: a ``frames/`` of someone else's is never touched."""
+def clear_outputs(out_dir: Path, files: tuple[str, ...] = ('timeline.png',),
+                  folders: tuple[str, ...] = ('tracks', 'frames', SPOOL)) -> None:
+    """Remove what an earlier run wrote in ``out_dir`` (its ``files`` and ``folders``), summary
+    first. Only a folder with a run's ``summary.json`` is cleared: a ``frames/`` of someone
+    else's is never touched."""
     if not (out_dir / 'summary.json').is_file():
         return
     (out_dir / 'summary.json').unlink()
-    (out_dir / 'timeline.png').unlink(missing_ok=True)
-    for folder in ('tracks', 'frames', SPOOL):
+    for name in files:
+        (out_dir / name).unlink(missing_ok=True)
+    for folder in folders:
         shutil.rmtree(out_dir / folder, ignore_errors=True)

@@ -2,10 +2,13 @@
 
 posereid writes no tracker of its own. :class:`Tracker` is the small interface the rest of
 the package uses (``update`` with one frame's detections, tracked boxes back);
-:func:`build_tracker` is the one place that names the library behind it: supervision's
-ByteTrack (Zhang et al., ECCV 2022; MIT licence). ByteTrack matches the confident detections
-to the Kalman-predicted tracks by IoU, then the low-confidence ones to the tracks still
-unmatched, and keeps a lost track for ``lost_track_s`` seconds before dropping it.
+:func:`build_tracker` is the one place that names the library behind it: the ByteTrack of
+Roboflow's ``trackers`` (Zhang et al., ECCV 2022; a clean-room implementation, Apache 2.0),
+which its authors maintain in place of the ByteTrack of their ``supervision`` (deprecated
+there). ByteTrack matches the confident detections to the Kalman-predicted tracks by IoU, then
+the low-confidence ones to the tracks still unmatched, and keeps a lost track for
+``lost_track_s`` seconds before dropping it. Frames are given their time (``(frame - 1) /
+fps``), so a frame that never came (a stall, a corrupt frame) ages the tracks as it should.
 """
 from __future__ import annotations
 
@@ -20,20 +23,21 @@ from posereid.datasets.boxes import Boxes
 @dataclass(frozen=True)
 class TrackerConfig:
     """The tracker's settings: ``activation_threshold`` (a detection confident enough to start
-    a track), ``matching_threshold`` (the largest matching cost ``1 - IoU · confidence`` of a
-    detection and a track: 0.9 accepts IoU 0.1 at confidence 1), ``lost_track_s`` (seconds a
-    track survives without detections), ``min_track_frames`` (shorter tracks are dropped as
-    noise)."""
+    a track, and the line between ByteTrack's confident and low-confidence detections),
+    ``min_iou`` (the least IoU of a detection and a track's predicted box to match them),
+    ``lost_track_s`` (seconds a track survives without detections), ``min_track_frames``
+    (shorter tracks are dropped as noise)."""
 
     activation_threshold: float = 0.25
-    matching_threshold: float = 0.9
+    min_iou: float = 0.1
     lost_track_s: float = 2.0
     min_track_frames: int = 3
 
     def __post_init__(self):
-        if self.lost_track_s <= 0 or self.min_track_frames < 1:
-            raise ValueError(f'need lost_track_s > 0 and min_track_frames >= 1; got '
-                             f'{self.lost_track_s}, {self.min_track_frames}')
+        if self.lost_track_s <= 0 or self.min_track_frames < 1 or not 0 <= self.min_iou <= 1:
+            raise ValueError(f'need lost_track_s > 0, min_track_frames >= 1 and min_iou in '
+                             f'[0, 1]; got {self.lost_track_s}, {self.min_track_frames}, '
+                             f'{self.min_iou}')
 
 
 class Tracker(Protocol):
@@ -46,27 +50,32 @@ class Tracker(Protocol):
 
 
 class ByteTracker:
-    """supervision's ByteTrack behind :class:`Tracker` (``fps``: the footage's frame rate)."""
+    """The ``trackers`` package's ByteTrack behind :class:`Tracker` (``fps``: the footage's
+    frame rate). A detection is reported from the frame its track is confirmed on (the
+    second frame it is matched)."""
 
     def __init__(self, fps: float, config: TrackerConfig = TrackerConfig()):
         import supervision as sv
+        from trackers import ByteTrackTracker
 
-        # ByteTrack keeps a lost track for int(frame_rate / 30 * lost_track_buffer) frames: at
-        # its reference rate of 30 the buffer is that number of frames
-        self._tracker = sv.ByteTrack(
+        # trackers counts the lost-track buffer in frames at 30 fps, whatever the footage's
+        self._tracker = ByteTrackTracker(
+            lost_track_buffer=max(1, round(30 * config.lost_track_s)), frame_rate=fps,
             track_activation_threshold=config.activation_threshold,
-            lost_track_buffer=max(1, round(fps * config.lost_track_s)),
-            minimum_matching_threshold=config.matching_threshold, frame_rate=30)
+            high_conf_det_threshold=config.activation_threshold,
+            minimum_iou_threshold=config.min_iou, minimum_consecutive_frames=1)
+        self._fps = fps
         self._detections = sv.Detections
 
     def update(self, frame: int, detections: Boxes) -> Boxes:
-        tracked = self._tracker.update_with_detections(self._detections(
+        tracked = self._tracker.update(self._detections(
             xyxy=detections.xyxy.reshape(-1, 4), confidence=detections.confidence.copy(),
-            class_id=np.zeros(len(detections), int)))
-        corners = tracked.xyxy.reshape(-1, 4)
+            class_id=np.zeros(len(detections), int)), timestamp=(frame - 1) / self._fps)
+        confirmed = tracked[tracked.tracker_id >= 0]
+        corners = confirmed.xyxy.reshape(-1, 4)
         return Boxes.create(np.full(len(corners), frame),
                             np.concatenate([corners[:, :2], corners[:, 2:] - corners[:, :2]], 1),
-                            tracked.confidence, tracked.tracker_id)
+                            confirmed.confidence, confirmed.tracker_id + 1)
 
 
 def build_tracker(fps: float, config: TrackerConfig = TrackerConfig()) -> Tracker:

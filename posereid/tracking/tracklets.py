@@ -13,7 +13,8 @@ over the track. Models without pose have no scores: they always select uniformly
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -91,14 +92,32 @@ def crop_box(frame: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     return np.ascontiguousarray(frame[y0:y1, x0:x1])
 
 
-@dataclass
-class _TrackCrops:
-    """What the sampler keeps of one track: ``(frame, position in the track, crop or None)``
-    at every ``stride``-th box, and how many boxes it has seen."""
+class SpreadWindow:
+    """At most ``2 × size`` items of a growing sequence, evenly spread over it: the ``k``-th
+    item offered (0-based) is kept while ``k`` is a multiple of the stride; when more than
+    ``2 × size`` are kept, every other one is dropped and the stride doubles. ``items``:
+    ``(position, item)`` pairs, in order."""
 
-    kept: list[tuple[int, int, np.ndarray | None]] = field(default_factory=list)
-    seen: int = 0
-    stride: int = 1
+    def __init__(self, size: int):
+        if size < 1:
+            raise ValueError(f'size must be >= 1; got {size}')
+        self.size = size
+        self.items: list[tuple[int, object]] = []
+        self.seen = 0
+        self.stride = 1
+
+    def offer(self, make: Callable[[], object]) -> bool:
+        """Count one more item of the sequence; keep ``make()`` where its position is kept.
+        Returns whether it was kept."""
+        kept = self.seen % self.stride == 0
+        if kept:
+            self.items.append((self.seen, make()))
+            if len(self.items) > 2 * self.size:
+                self.items = [(k, item) for k, item in self.items
+                              if (k // self.stride) % 2 == 0]
+                self.stride *= 2
+        self.seen += 1
+        return kept
 
 
 @dataclass
@@ -126,19 +145,13 @@ class CandidateSampler:
         if candidates < 1:
             raise ValueError(f'candidates must be >= 1; got {candidates}')
         self.candidates = candidates
-        self._tracks: dict[int, _TrackCrops] = {}
+        self._tracks: dict[int, SpreadWindow] = {}
 
     def add(self, image: np.ndarray, boxes: Boxes) -> None:
         """The boxes of one frame (``image``: its ``(H, W, 3)`` RGB pixels), with track ids."""
         for track_id, frame, box in zip(boxes.ids, boxes.frame, boxes.xywh):
-            track = self._tracks.setdefault(int(track_id), _TrackCrops())
-            if track.seen % track.stride == 0:
-                track.kept.append((int(frame), track.seen, crop_box(image, box)))
-                if len(track.kept) > 2 * self.candidates:
-                    track.kept = [item for item in track.kept
-                                  if (item[1] // track.stride) % 2 == 0]
-                    track.stride *= 2
-            track.seen += 1
+            window = self._tracks.setdefault(int(track_id), SpreadWindow(self.candidates))
+            window.offer(lambda: (int(frame), crop_box(image, box)))
 
     def sampled(self, tracks: Boxes, fps: float) -> tuple[SampledCrops, list[int]]:
         """The candidates of the tracks of ``tracks`` (a track's boxes, with the ids given to
@@ -146,14 +159,15 @@ class CandidateSampler:
         pixels a side inside the frames (left out of the result)."""
         tracklets, crops, owner, frames, empty = [], [], [], [], []
         for tracklet in tracklets_from_boxes(tracks):
-            kept = self._tracks.get(tracklet.track_id, _TrackCrops()).kept
+            window = self._tracks.get(tracklet.track_id)
+            kept = [item for _, item in window.items] if window else []
             picked = [kept[i] for i in evenly_spread(len(kept), self.candidates)
-                      if kept[i][2] is not None]
+                      if kept[i][1] is not None]
             if not picked:
                 empty.append(tracklet.track_id)
                 continue
-            crops += [crop for _, _, crop in picked]
-            frames += [frame for frame, _, _ in picked]
+            crops += [crop for _, crop in picked]
+            frames += [frame for frame, _ in picked]
             owner += [len(tracklets)] * len(picked)
             tracklets.append(tracklet)
         return SampledCrops(tracklets, crops, np.asarray(owner, int), np.asarray(frames, int),
@@ -222,11 +236,10 @@ def embed_tracklets(crops: CandidateCrops, frames_per_tracklet: int = 8,
     embeddings, chosen, chosen_quality, kept = [], [], [], []
     for k in range(len(crops.tracklets)):
         mine = np.flatnonzero(crops.owner == k)
-        # best first: the pair head compares a tracklet's first crops
-        keep = mine[select_frames(quality[mine], frames_per_tracklet, select)]
-        keep = keep[np.argsort(-quality[keep], kind='stable')]
-        mean = features.embeddings[keep].mean(axis=0)
-        embeddings.append(mean / max(float(np.linalg.norm(mean)), 1e-12))
+        embedding, best = mean_of_best(features.embeddings[mine], quality[mine],
+                                       frames_per_tracklet, select)
+        keep = mine[best]
+        embeddings.append(embedding)
         chosen.append(crops.frame[keep])
         chosen_quality.append(float(quality[keep].mean()))
         kept.append(keep)
@@ -236,6 +249,18 @@ def embed_tracklets(crops: CandidateCrops, frames_per_tracklet: int = 8,
         np.asarray(chosen_quality, np.float32),
         {name: value[rows] for name, value in features.pair_features.items()},
         crops.owner[rows.numpy()], crops.fps)
+
+
+def mean_of_best(embeddings: np.ndarray, quality: np.ndarray, keep: int,
+                 select: str = 'pose') -> tuple[np.ndarray, np.ndarray]:
+    """A tracklet's ``(D,)`` unit-length embedding from its crops' ``(C, D)`` unit-length
+    ``embeddings`` and ``(C,)`` ``quality``: the normalised mean of the ``keep`` crops that
+    ``select`` chooses; and their indices, best first (the pair head compares a tracklet's
+    first crops)."""
+    best = select_frames(quality, keep, select)
+    best = best[np.argsort(-quality[best], kind='stable')]
+    mean = embeddings[best].mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12), best
 
 
 def tracklet_embeddings(predictor: Predictor, source: FrameSource, tracklets: list[Tracklet],

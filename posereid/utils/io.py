@@ -1,5 +1,5 @@
-"""File output that is never half-written (write to a temporary sibling, then rename), and
-reading it back."""
+"""File output that is never half-written (write to a temporary sibling, then rename, or append
+whole lines in one write), and reading it back."""
 from __future__ import annotations
 
 import contextlib
@@ -33,6 +33,23 @@ def atomic_write(path: str | os.PathLike, mode: str = 'w', **open_kwargs) -> Ite
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def append_lines(path: str | os.PathLike, text: str) -> None:
+    """Append ``text`` (whole lines, each ending in a newline) to ``path`` in one ``write`` of a
+    file opened for appending, so that a reader sees the lines before or after, never a part
+    (a write to a local file is not split). Parent folders are created."""
+    if text and not text.endswith('\n'):
+        raise ValueError(f'{path}: append whole lines (the text must end with a newline)')
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        data = text.encode('utf-8')
+        while data:                       # a short write (a full disk) continues, or raises
+            data = data[os.write(fd, data):]
+    finally:
+        os.close(fd)
 
 
 def atomic_save_json(obj, path: str | os.PathLike, **dump_kwargs) -> None:
