@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import describe_machine
 from posereid.pose.keypoints import KEYPOINT_INDEX
 from posereid.utils import atomic_save_json
 from posereid.utils.image_io import read_image
@@ -64,6 +65,7 @@ def main() -> None:
     parser.add_argument('--json', help='write the figures to this JSON file')
     parser.add_argument('--realdata', type=Path, default=REALDATA)
     args = parser.parse_args()
+    machine = describe_machine()
     try:
         import mediapipe  # noqa: F401
     except ImportError:
@@ -74,7 +76,7 @@ def main() -> None:
         print(f'no real crops under {args.realdata} (see shared/README.md): nothing measured')
         return
     images = [read_image(p) for p in paths]
-    figures = {'num_crops': len(images)}
+    figures = {'machine': machine, 'num_crops': len(images)}
     print(f'{len(images)} real crops from {args.realdata}')
     print(f'{"variant":<10}{"found":>8}{"upright":>9}{"judged":>8}{"ms/crop":>9}')
     for name, options in VARIANTS.items():

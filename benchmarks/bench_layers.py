@@ -39,7 +39,9 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from posereid.models.layers import NeighborhoodDifferenceSummary, normalized_cross_correlation  # noqa: E402
+from machine import describe_machine  # noqa: E402
+from posereid.models.layers import (NeighborhoodDifferenceSummary,  # noqa: E402
+                                    normalized_cross_correlation)
 from posereid.utils import atomic_save_json  # noqa: E402
 
 B, C, H, W, K = 32, 25, 37, 12, 5
@@ -196,13 +198,14 @@ def main() -> int:
     if args.warmup < 0:
         parser.error('--warmup must be >= 0 seconds')
     torch.set_num_threads(args.threads)
-    figures = dict(device=args.device, threads=args.threads, repeats=args.repeats,
+    figures = dict(machine=describe_machine(DEVICE), device=args.device, repeats=args.repeats,
                    warmup_seconds=args.warmup, load_before=os.getloadavg()[0])
     figures.update(bench_nd(args.repeats, args.warmup))
     figures.update(bench_ncc(args.repeats, args.warmup))
     figures['load_after'] = os.getloadavg()[0]
-    width = max(map(len, figures))
-    for key, value in figures.items():
+    scalars = {key: value for key, value in figures.items() if key != 'machine'}
+    width = max(map(len, scalars))
+    for key, value in scalars.items():
         print(f'{key.ljust(width)}  {value:.4g}' if isinstance(value, float) else
               f'{key.ljust(width)}  {value}')
     if args.json:
