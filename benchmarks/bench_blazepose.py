@@ -1,5 +1,6 @@
 """BlazePose on real pedestrian crops: how often it finds the person, and how plausible the
 pose is, with and without its options for tight crops (``pad``, ``flip_test``), in one run.
+Every variant sets both options (the backend's defaults turn both on).
 
     python benchmarks/bench_blazepose.py [--json PATH] [--realdata DIR]
 
@@ -18,13 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
+from machine import describe_machine
 from posereid.pose.keypoints import KEYPOINT_INDEX
 from posereid.utils import atomic_save_json
 from posereid.utils.image_io import read_image
 
 REALDATA = Path(__file__).resolve().parents[2] / 'shared' / 'realdata'
-VARIANTS = {'plain': {}, 'pad': dict(pad=0.2), 'flip': dict(flip_test=True),
-            'pad+flip': dict(pad=0.2, flip_test=True)}
+#: The options compared, each set by every variant.
+VARIANTS = {'plain': dict(pad=0.0, flip_test=False), 'pad': dict(pad=0.2, flip_test=False),
+            'flip': dict(pad=0.0, flip_test=True), 'pad+flip': dict(pad=0.2, flip_test=True)}
 SCORE = 0.3
 
 
@@ -64,6 +67,7 @@ def main() -> None:
     parser.add_argument('--json', help='write the figures to this JSON file')
     parser.add_argument('--realdata', type=Path, default=REALDATA)
     args = parser.parse_args()
+    machine = describe_machine()
     try:
         import mediapipe  # noqa: F401
     except ImportError:
@@ -74,11 +78,12 @@ def main() -> None:
         print(f'no real crops under {args.realdata} (see shared/README.md): nothing measured')
         return
     images = [read_image(p) for p in paths]
-    figures = {'num_crops': len(images)}
+    figures = {'machine': machine, 'num_crops': len(images)}
     print(f'{len(images)} real crops from {args.realdata}')
     print(f'{"variant":<10}{"found":>8}{"upright":>9}{"judged":>8}{"ms/crop":>9}')
     for name, options in VARIANTS.items():
         result = measure(images, **options)
+        figures[f'{name}_options'] = options
         print(f'{name:<10}{result["found"]:>8.1%}{result["upright"]:>9.1%}{result["judged"]:>8}'
               f'{result["ms_per_crop"]:>9.1f}')
         figures.update({f'{name}_{key}': value for key, value in result.items()})

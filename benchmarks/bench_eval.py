@@ -22,6 +22,7 @@ import torch
 
 from posereid.evaluation import (compute_distance_matrix, evaluate_rank,
                                  evaluate_rank_reference, k_reciprocal_rerank)
+from machine import describe_machine
 from posereid.utils import atomic_save_json
 
 NUM_QUERY, NUM_GALLERY, NUM_IDS, NUM_CAMS, FEATURE_DIM = 3368, 15913, 751, 6, 256
@@ -64,6 +65,7 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=3, help='timed runs of evaluate_rank')
     parser.add_argument('--no-rerank', action='store_true', help='skip re-ranking')
     args = parser.parse_args()
+    machine = describe_machine()
 
     query, gallery, q_pids, g_pids, q_cams, g_cams = market_shaped_problem()
     distmat = compute_distance_matrix(query, gallery)
@@ -79,6 +81,7 @@ def main() -> None:
     reference_s = time.perf_counter() - start
 
     figures = {
+        'machine': machine,
         'vectorized_s': statistics.median(times),
         'reference_s': reference_s,
         'speedup': reference_s / statistics.median(times),
@@ -91,7 +94,6 @@ def main() -> None:
             figures['rerank_s'], figures['rerank_peak_rss_mb'] = pool.apply(
                 time_rerank, (query, gallery))
     figures['load_avg_1min'] = os.getloadavg()[0]
-    figures['torch_threads'] = torch.get_num_threads()
 
     print(f'Market-shaped problem: {NUM_QUERY} queries x {NUM_GALLERY} gallery, {NUM_IDS} ids, '
           f'{NUM_CAMS} cameras; evaluate_rank runs: '

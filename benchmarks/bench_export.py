@@ -24,6 +24,7 @@ from posereid.apis import init_predictor
 from posereid.apis.export import check_onnx, example_inputs, export_onnx
 from posereid.engine import load_config
 from posereid.registry import MODELS
+from machine import describe_machine
 from posereid.utils import atomic_save_json
 
 
@@ -48,6 +49,7 @@ def main() -> None:
     import onnxruntime as ort
 
     torch.set_num_threads(args.threads)
+    machine = describe_machine()
     with tempfile.TemporaryDirectory() as tmp:
         torch.manual_seed(0)
         checkpoint = Path(tmp) / 'model.pth'
@@ -71,7 +73,7 @@ def main() -> None:
 
         torch_s = median_s(pytorch, args.repeats)
         onnx_s = median_s(lambda: session.run(None, feeds), args.repeats)
-    figures = dict(config=args.config, batch=args.batch, threads=args.threads,
+    figures = dict(machine=machine, config=args.config, batch=args.batch, threads=args.threads,
                    pytorch_images_per_s=args.batch / torch_s,
                    onnxruntime_images_per_s=args.batch / onnx_s, speedup=torch_s / onnx_s,
                    **differences)

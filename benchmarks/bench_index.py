@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from machine import describe_machine
 from posereid.utils import atomic_save_json
 
 
@@ -91,6 +92,7 @@ def main() -> None:
     parser.add_argument('--nlist', type=int, default=1024)
     parser.add_argument('--nprobe', type=int, default=4)
     args = parser.parse_args()
+    machine = describe_machine()
     results = {}
     for kind in ('torch', 'flat', 'ivf'):
         with multiprocessing.get_context('spawn').Pool(1) as pool:
@@ -104,6 +106,7 @@ def main() -> None:
     same = np.mean([len(np.intersect1d(a, b)) / len(a)
                     for a, b in zip(exact, results['torch']['indices'])])
     figures = {
+        'machine': machine,
         'gallery': args.gallery, 'queries': args.queries, 'dim': args.dim, 'top_k': args.top_k,
         'torch_s': results['torch']['search_s'], 'faiss_flat_s': results['flat']['search_s'],
         'faiss_ivf_s': results['ivf']['search_s'],

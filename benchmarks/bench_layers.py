@@ -1,4 +1,6 @@
-"""Speed of the matching layers against loop references written as public implementations do.
+"""Speed and memory of the matching layers: against loop references written as public
+implementations do, and the NCC layer's fused autograd function against its standard-operator
+path.
 
     python benchmarks/bench_layers.py [--json PATH] [--repeats 9] [--warmup 3] [--threads 2]
                                       [--device cpu|cuda]
@@ -12,20 +14,26 @@ stops; there the layers run whole batches, chunked only by free memory).
   H × W positions (batched over pairs), ReLU, then ``nn.Conv2d``. Ours:
   :class:`~posereid.models.layers.NeighborhoodDifferenceSummary`. ``nd_floor_ratio`` is our forward
   time over one memory copy of the full ND output size (2 × B × C × 5H × 5W floats).
-* NCC: per-pair forward against a reference looping over channels, positions and search-window rows
-  (one pair, it is slow); ours on the batch, forward and forward + backward.
+* NCC against the loop: per-pair forward against a reference looping over channels, positions and
+  search-window rows (one pair, it is slow); ours on the batch, forward and forward + backward.
+* NCC, fused against standard operators: the layer's autograd function against
+  :func:`~posereid.models.layers.normalized_cross_correlation.correlate_windows` (the same windows
+  and statistics in standard operators, differentiated by autograd), forward and forward +
+  backward, and the peak memory of one call of each (:func:`peak_mb`).
 
 Every figure is the median of ``--repeats`` runs after ``--warmup`` seconds of untimed runs of the
-same function. The ND figures and their baselines are timed in alternation (one call of each per
-round), so that a slow stretch of the machine hits both; the NCC loop is not (after its seconds
-of Python, the layer's next call is slower, see :mod:`posereid.utils.memory`). Both sides use the
-same thread count. The machine load (1-minute average) is recorded before and after: numbers
-taken while other jobs run are noisy, and with more threads than idle cores OpenMP threads wait
-on each other (compare with ``--threads 1``).
+same function. A figure and its baseline are timed in alternation (one call of each per round), so
+that a slow stretch of the machine hits both, except the NCC loop (after its seconds of Python,
+the layer's next call is slower, see :mod:`posereid.utils.memory`). Both sides use the same thread
+count. The machine load (1-minute average) is recorded before and after, and the share of the
+machine's CPU time that other processes took during the ND and the NCC figures
+(``*_others_cpu_share``): numbers taken while other jobs run are noisy, and with as many threads
+as cores OpenMP threads wait on each other at every parallel region (compare ``--threads 1``).
 """
 from __future__ import annotations
 
 import argparse
+import ctypes
 import math
 import os
 import statistics
@@ -37,9 +45,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's posereid
 
-from posereid.models.layers import NeighborhoodDifferenceSummary, normalized_cross_correlation  # noqa: E402
+from machine import cpu_seconds, describe_machine, others_share  # noqa: E402
+from posereid.models.layers import (NeighborhoodDifferenceSummary,  # noqa: E402
+                                    normalized_cross_correlation)
+from posereid.models.layers.normalized_cross_correlation import correlate_windows  # noqa: E402
 from posereid.utils import atomic_save_json  # noqa: E402
 
 B, C, H, W, K = 32, 25, 37, 12, 5
@@ -72,6 +83,36 @@ def median_ms(functions: list, repeats: int, warmup: float) -> list[float]:
             synchronize()
             fn_times.append(time.perf_counter() - start)
     return [1e3 * statistics.median(fn_times) for fn_times in times]
+
+
+def _resident_mb(key: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (its high-water mark) of this process, in MB."""
+    with open('/proc/self/status', encoding='ascii') as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith(key + ':'))
+    return kb / 1024
+
+
+def peak_mb(fn) -> float | None:
+    """Memory one call of ``fn`` takes at its peak, in MB, beyond what was in use before: on
+    CUDA, ``torch.cuda.max_memory_allocated`` over ``memory_allocated``; on a Linux CPU, the
+    resident set's high-water mark over the resident set, once freed heap memory has been
+    returned to the OS (``malloc_trim``) and the mark reset (``/proc/self/clear_refs``). None
+    elsewhere."""
+    if DEVICE.type == 'cuda':
+        synchronize()
+        torch.cuda.reset_peak_memory_stats(DEVICE)
+        before = torch.cuda.memory_allocated(DEVICE)
+        fn()
+        synchronize()
+        return (torch.cuda.max_memory_allocated(DEVICE) - before) / 2 ** 20
+    if not sys.platform.startswith('linux'):
+        return None
+    ctypes.CDLL(None).malloc_trim(0)
+    with open('/proc/self/clear_refs', 'w', encoding='ascii') as clear_refs:
+        clear_refs.write('5')                             # VmHWM := VmRSS
+    before = _resident_mb('VmRSS')
+    fn()
+    return _resident_mb('VmHWM') - before
 
 
 # ---------------------------------------------------------------- ND reference (public style)
@@ -164,18 +205,55 @@ def bench_ncc(repeats: int, warmup: float) -> dict:
         max_abs_diff = (ours[0] - ncc_loop_one_pair(f[0], g[0])).abs().max().item()
         # not in alternation: a call after seconds of the loop would time the pause's after-effect
         reference_ms, = median_ms([lambda: ncc_loop_one_pair(f[0], g[0])], repeats, warmup)
-        forward_ms, = median_ms([lambda: normalized_cross_correlation(f, g, K, ROW_RADIUS)],
-                                repeats, warmup)
     grad = torch.randn_like(ours)
+    paths = {'fused': normalized_cross_correlation,
+             'standard': lambda *inputs: correlate_windows(*inputs, per_channel=True, eps=EPS)}
 
-    def train_step():
-        f.grad = g.grad = None
-        normalized_cross_correlation(f, g, K, ROW_RADIUS).backward(grad)
+    def forward(layer):
+        def call():
+            with torch.no_grad():
+                layer(f, g, K, ROW_RADIUS)
+        return call
 
-    train_ms, = median_ms([train_step], repeats, warmup)
-    return dict(ncc_reference_ms_per_pair=reference_ms, ncc_ms_per_pair=forward_ms / B,
-                ncc_train_ms_per_pair=train_ms / B, ncc_speedup=reference_ms / (forward_ms / B),
-                ncc_max_abs_diff=max_abs_diff)
+    def train_step(layer):
+        def step():
+            f.grad = g.grad = None
+            layer(f, g, K, ROW_RADIUS).backward(grad)
+        return step
+
+    figures = {}
+    for step, make in (('forward', forward), ('train', train_step)):
+        calls = [make(layer) for layer in paths.values()]
+        for path, ms, call in zip(paths, median_ms(calls, repeats, warmup), calls):
+            figures[f'ncc_{path}_{step}_ms_per_pair'] = ms / B
+            figures[f'ncc_{path}_{step}_peak_mb'] = peak_mb(call)
+        figures[f'ncc_standard_over_fused_{step}'] = (figures[f'ncc_standard_{step}_ms_per_pair']
+                                                      / figures[f'ncc_fused_{step}_ms_per_pair'])
+    with torch.no_grad():
+        standard_max_abs_diff = (paths['standard'](f, g, K, ROW_RADIUS) - ours).abs().max().item()
+    forward_ms = figures['ncc_fused_forward_ms_per_pair']
+    return dict(ncc_reference_ms_per_pair=reference_ms, ncc_ms_per_pair=forward_ms,
+                ncc_train_ms_per_pair=figures['ncc_fused_train_ms_per_pair'],
+                ncc_speedup=reference_ms / forward_ms, ncc_max_abs_diff=max_abs_diff,
+                ncc_standard_max_abs_diff=standard_max_abs_diff, **figures)
+
+
+def print_ncc_paths(figures: dict) -> None:
+    """The NCC table: fused and standard-operator paths, time per pair and peak memory."""
+    columns = {'forward_ms_per_pair': 'fwd ms/pair', 'train_ms_per_pair': 'fwd+bwd ms/pair',
+               'forward_peak_mb': 'fwd peak MB', 'train_peak_mb': 'fwd+bwd peak MB'}
+
+    def row(title: str, cells: list, suffix: str = '') -> None:
+        print(title.ljust(20) + ''.join(('-' if v is None else f'{v:.2f}{suffix}').rjust(17)
+                                        for v in cells))
+
+    print(f'NCC, {B} pairs'.ljust(20) + ''.join(title.rjust(17) for title in columns.values()))
+    cells = {path: [figures[f'ncc_{path}_{key}'] for key in columns]
+             for path in ('fused', 'standard')}
+    for path, values in cells.items():
+        row(path, values)
+    row('standard / fused', [None if None in (s, f) else s / f
+                             for s, f in zip(cells['standard'], cells['fused'])], 'x')
 
 
 def main() -> int:
@@ -196,19 +274,22 @@ def main() -> int:
     if args.warmup < 0:
         parser.error('--warmup must be >= 0 seconds')
     torch.set_num_threads(args.threads)
-    figures = dict(device=args.device, threads=args.threads, repeats=args.repeats,
+    figures = dict(machine=describe_machine(DEVICE), device=args.device, repeats=args.repeats,
                    warmup_seconds=args.warmup, load_before=os.getloadavg()[0])
-    figures.update(bench_nd(args.repeats, args.warmup))
-    figures.update(bench_ncc(args.repeats, args.warmup))
+    for name, bench in (('nd', bench_nd), ('ncc', bench_ncc)):
+        start = cpu_seconds()
+        figures.update(bench(args.repeats, args.warmup))
+        figures[f'{name}_others_cpu_share'] = others_share(start)
     figures['load_after'] = os.getloadavg()[0]
-    width = max(map(len, figures))
-    for key, value in figures.items():
+    print_ncc_paths(figures)
+    scalars = {key: value for key, value in figures.items() if key != 'machine'}
+    width = max(map(len, scalars))
+    for key, value in scalars.items():
         print(f'{key.ljust(width)}  {value:.4g}' if isinstance(value, float) else
               f'{key.ljust(width)}  {value}')
     if args.json:
         atomic_save_json(figures, args.json)
     return 0
-
 
 if __name__ == '__main__':
     sys.exit(main())

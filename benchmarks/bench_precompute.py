@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from machine import describe_machine
 from posereid.datasets.synthetic import generate_world, small_world
 from posereid.utils.image_io import read_image
 from posereid.pose.cache import HeatmapCache
@@ -71,6 +72,7 @@ def main() -> None:
 
     backend = MMPoseBackend(args.config, args.checkpoint, device=args.device,
                             batch_size=args.batch_size)
+    machine = describe_machine(backend.device)
     backend.model.test_cfg = dict(backend.model.test_cfg, flip_test=False)   # same work
     cfg = backend.model.cfg
     if 'pipeline' not in cfg.test_dataloader.dataset:   # inference_topdown reads it from there;
@@ -94,8 +96,8 @@ def main() -> None:
             [cache.lookup(p) for p in batch]
         read_ms = (time.perf_counter() - start) * 1000 / len(batches)
 
-    figures = dict(images=args.images, batch_size=args.batch_size, device=str(backend.device),
-                   threads=torch.get_num_threads(), input_size=list(backend.input_size),
+    figures = dict(machine=machine, images=args.images, batch_size=args.batch_size,
+                   device=str(backend.device), input_size=list(backend.input_size),
                    batched_img_s=batched, per_image_img_s=per_image, speedup=batched / per_image,
                    cache_read_ms_per_batch=read_ms, cache_read_batch=CACHE_BATCH)
     print(f'{"path":<28} {"images/s":>10}')

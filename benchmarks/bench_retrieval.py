@@ -28,6 +28,7 @@ import numpy as np
 
 from pathlib import Path
 
+from machine import describe_machine
 from posereid.datasets.synthetic import generate_world, small_world
 from posereid.engine import build_cache_for_source, train
 from posereid.engine.cli import add_cfg_options
@@ -70,6 +71,7 @@ def main() -> None:
     parser.add_argument('--json', help='write the figures to this JSON file')
     add_cfg_options(parser)
     args = parser.parse_args()
+    machine = describe_machine()
 
     checkpoint, options = args.checkpoint, dict(args.cfg_options)
     try:
@@ -109,6 +111,7 @@ def main() -> None:
              (('all_pairs', all_pairs.distmat), ('two_stage', two_stage.distmat),
               ('same_fraction', same_fraction.distmat), ('embedding', embedding))}
     figures = {
+        'machine': machine,
         'num_query': len(query.pids), 'num_gallery': num_gallery, 'top_k': args.top_k,
         'pair_passes_ratio': MARKET_GALLERY / args.top_k,
         'pair_passes_ratio_small_problem': all_pairs.num_pair_passes / two_stage.num_pair_passes,

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from machine import describe_machine
 from posereid.engine.features import ExtractedFeatures
 from posereid.retrieval.two_stage import (streamed_rank_metrics, two_stage_ranking,
                                        verification_log_odds)
@@ -134,7 +135,7 @@ def main() -> None:
     parser.add_argument('--memory-gb', type=float, default=16,
                         help='run the all-in-memory path only where it needs less than this')
     args = parser.parse_args()
-    figures = {}
+    figures = {'machine': describe_machine()}
     for shape in args.only:
         num_query, num_gallery = SHAPES[shape][:2]
         streamed = in_child(streamed_path, shape)
@@ -157,7 +158,6 @@ def main() -> None:
             figures[f'{shape}_all_in_memory_gb_needed'] = needed
             line += f'; all in memory not run (needs about {needed:.0f} GB)'
         print(line, flush=True)
-    figures['torch_threads'] = torch.get_num_threads()
     for key, value in figures.items():
         print(f'  {key:<32} {value:.4g}' if isinstance(value, float) else f'  {key:<32} {value}')
     if args.json:

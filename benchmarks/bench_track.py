@@ -13,13 +13,13 @@ checkpoint is missing (a fresh checkout), a freshly initialised model is used, a
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
 import torch
 from mmengine.registry import DefaultScope
 
+from machine import describe_machine
 from posereid.apis import init_predictor
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
 from posereid.engine.config import load_config
@@ -54,11 +54,12 @@ def main() -> None:
     parser.add_argument('--frame-stride', type=int, default=1)
     parser.add_argument('--json', help='write the figures here')
     args = parser.parse_args()
+    machine = describe_machine()
     root = data_root() / 'synthetic_video'
     manifest = generate_video_world(VideoWorldConfig(), root)
     videos = {camera: root / camera for camera in manifest['boxes']}
-    figures = {'threads': torch.get_num_threads(), 'cpus': os.cpu_count(),
-               'cameras': len(videos), 'frames': len(videos) * manifest['num_frames']}
+    figures = {'machine': machine, 'cameras': len(videos),
+               'frames': len(videos) * manifest['num_frames']}
     with tempfile.TemporaryDirectory(prefix='posereid_bench_track_') as scratch:
         predictor, figures['model'] = predictor_for(args.config, args.checkpoint,
                                                     Path(scratch))

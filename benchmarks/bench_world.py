@@ -10,6 +10,7 @@ import os
 import tempfile
 import time
 
+from machine import describe_machine
 from posereid.datasets.synthetic import default_world, generate_world, market_scale_world
 from posereid.utils.io import atomic_save_json
 
@@ -33,7 +34,7 @@ def main() -> None:
     worlds = {'default_world': default_world()}
     if args.market:
         worlds['market_world'] = market_scale_world()
-    figures = {'workers': args.workers}
+    figures = {'machine': describe_machine(), 'workers': args.workers}
     print(f'{"world":<14} {"images":>7} {"seconds":>8} {"images/s":>9}')
     for name, config in worlds.items():
         seconds, images = time_generation(config, args.workers)

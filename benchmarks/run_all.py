@@ -2,8 +2,9 @@
 
     python benchmarks/run_all.py [--out work_dirs/bench] [--only bench_eval bench_layers]
 
-Each benchmark is run in its own process with ``--json OUT/<name>.json``; the goals below are
-the project's targets (from the issues). A benchmark that fails is reported and the rest still run.
+Each benchmark is run in its own process with ``--json OUT/<name>.json`` (each prints and stores
+the machine it ran on, :mod:`machine`); the goals below are the project's targets (from the
+issues). A benchmark that fails is reported and the rest still run.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from machine import describe_machine
 from posereid.utils.io import read_json
 
 HERE = Path(__file__).resolve().parent
@@ -92,6 +94,7 @@ def main() -> int:
     header = ('benchmark', 'figure', 'measured', 'goal', 'verdict')
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     print()
+    describe_machine()
     for row in [header, tuple('-' * w for w in widths)] + rows:
         print('  '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     return 1 if any(r[4] in ('MISSED', 'FAILED') for r in rows) else 0

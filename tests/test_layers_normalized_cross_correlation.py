@@ -3,6 +3,7 @@ import torch
 
 from posereid.models.layers import NormalizedCrossCorrelation, normalized_cross_correlation
 from posereid.models.layers.chunking import batch_chunks
+from posereid.models.layers.normalized_cross_correlation import correlate_windows
 
 EPS = 1e-2
 
@@ -42,12 +43,24 @@ def pair(*shape, seed=0):
             torch.randn(*shape, generator=generator, dtype=torch.float64))
 
 
+@pytest.mark.parametrize('layer', [normalized_cross_correlation, correlate_windows])
 @pytest.mark.parametrize('per_channel', [True, False])
 @pytest.mark.parametrize('k, r', [(3, 1), (5, 2)])
-def test_ncc_equals_the_loop_reference(per_channel, k, r):
+def test_ncc_equals_the_loop_reference(layer, per_channel, k, r):
     f, g = pair(2, 2, 5, 3)
-    out = normalized_cross_correlation(f, g, k, r, per_channel, EPS)
+    out = layer(f, g, k, r, per_channel, EPS)
     torch.testing.assert_close(out, loop_ncc(f, g, k, r, per_channel))
+
+
+@pytest.mark.parametrize('per_channel', [True, False])
+def test_fused_layer_equals_the_standard_operator_path_with_its_gradients(per_channel):
+    inputs = [t.requires_grad_() for t in pair(3, 4, 7, 5)]
+    out = normalized_cross_correlation(*inputs, 5, 2, per_channel, EPS)
+    expected = correlate_windows(*inputs, 5, 2, per_channel, EPS)
+    torch.testing.assert_close(out, expected)
+    grad = torch.randn_like(out)
+    torch.testing.assert_close(torch.autograd.grad(out, inputs, grad),
+                               torch.autograd.grad(expected, inputs, grad))
 
 
 def test_a_map_correlates_fully_with_itself_at_the_same_place():
