@@ -90,6 +90,10 @@ def test_the_benchmark_trains_tests_writes_and_resumes(trees, data_env,
     monkeypatch.setattr(study, 'train', must_not_run)
     monkeypatch.setattr(study, 'test', must_not_run)
     real_benchmark.main(args(trees))
+    # reporting what finished, as after seeds run in several processes: seed 2 never ran
+    real_benchmark.main(args(trees, '--finished-only', '--seeds', '0', '1', '2'))
+    again = read_json(trees / 'results' / 'real_benchmark.json')
+    assert again['rows']['SiameseND'] == results['rows']['SiameseND']
 
     # VIPeR's splits: from scratch, and fine-tuned from the CUHK03 model of seed 0
     monkeypatch.undo()

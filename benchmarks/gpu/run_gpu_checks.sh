@@ -33,15 +33,15 @@ timeout 120 $PY benchmarks/bench_layers.py --device cuda --json "$OUT/bench_laye
 
 log 'the real table: headline rows, GPU budget, seeds 0 1 2 in parallel'
 for seed in 0 1 2; do
-  timeout $(($(left) - 150)) $PY experiments/real_benchmark.py --budget gpu --seeds $seed \
+  timeout $(($(left) - 200)) $PY experiments/real_benchmark.py --budget gpu --seeds $seed \
     "${DATA[@]}" --out work_dirs/real_gpu --results '' > "work_dirs/real_gpu_seed$seed.log" 2>&1 &
 done
 wait
-$PY experiments/real_benchmark.py --budget gpu --seeds 0 1 2 "${DATA[@]}" \
+$PY experiments/real_benchmark.py --budget gpu --seeds 0 1 2 --finished-only "${DATA[@]}" \
   --out work_dirs/real_gpu --results "$OUT" 2>&1 | tail -n 30
 
 log 'the ResNet-50 fusion recipe (from scratch, mixed precision)'
-timeout $(($(left) - 60)) $PY experiments/real_benchmark.py --recipe r50 --seeds 0 "${DATA[@]}" \
+timeout $(($(left) - 30)) $PY experiments/real_benchmark.py --recipe r50 --seeds 0 "${DATA[@]}" \
   --out work_dirs/real_gpu --results "$OUT" 2>&1 | tail -n 20
 
 if [ "$(left)" -gt 60 ]; then
@@ -50,5 +50,5 @@ if [ "$(left)" -gt 60 ]; then
     "${DATA[@]}" --out work_dirs/real_gpu --results "$OUT/all_rows" 2>&1 | tail -n 30
 fi
 tar -czf "$OUT/runs.tar.gz" work_dirs/real_gpu/*.md work_dirs/real_gpu_seed*.log \
-  work_dirs/real_gpu/pictures 2>/dev/null
+  work_dirs/real_gpu/pictures work_dirs/real_gpu/*/seed*/study_run.json 2>/dev/null
 log done

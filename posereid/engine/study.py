@@ -149,7 +149,8 @@ def write_report(out_dir: Path, name: str, report: dict, markdown: str) -> dict[
     with atomic_write(files['md'], encoding='utf-8') as f:
         f.write(markdown)
     with atomic_write(files['csv'], encoding='utf-8', newline='') as f:
-        writer = csv.DictWriter(f, list(report['summary'][0]), lineterminator='\n')
+        writer = csv.DictWriter(f, list(report['summary'][0]) if report['summary'] else [],
+                                lineterminator='\n')
         writer.writeheader()
         writer.writerows(report['summary'])
     return {kind: str(path) for kind, path in files.items()}
@@ -160,7 +161,7 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
               shared_options: dict | None = None, metrics: dict = METRICS,
               resume: bool = True, device: str | None = None, top_k: int | None = None,
               seed_options: Callable[[int], dict] | None = None, pictures_seed: int | None = None,
-              on_run: Callable[[dict], None] | None = None) -> dict:
+              finished_only: bool = False, on_run: Callable[[dict], None] | None = None) -> dict:
     """Train and test every (variant, seed), seeds outermost (module doc).
 
     Args:
@@ -169,6 +170,8 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
         metrics: name → path in a test result, averaged over seeds.
         seed_options: seed → cfg_options of that seed's runs (e.g. its split of the data).
         pictures_seed: the seed whose runs draw the test pictures of the first test set.
+        finished_only: train and test nothing: report the runs already tested (e.g. by
+            several processes, each running some of the seeds).
         on_run: called with the report after every run (to write it).
 
     Returns:
@@ -178,19 +181,27 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
     configs = {name: variant_config(variant, shared_options)
                for name, variant in variants.items()}
     runs: dict[str, dict[int, dict]] = {name: {} for name in variants}
-    report: dict = {}
+
+    def report() -> dict:
+        return {'seeds': list(seeds), 'test_sets': test_sets,
+                'shared_options': dict(shared_options or {}),
+                'variants': {n: {'config': str(v.config), 'cfg_options': v.cfg_options}
+                             for n, v in variants.items()},
+                'runs': runs, 'summary': summarize(runs, metrics)}
+
     for seed in seeds:
         for name, cfg in configs.items():
             print(f'[study] {name}, seed {seed}', flush=True)
             if seed_options is not None:
                 cfg = load_config(cfg, seed_options(seed))
-            runs[name][seed] = run_one(cfg, out_dir / name / f'seed{seed}', seed, test_sets,
+            if finished_only:
+                record = out_dir / name / f'seed{seed}' / RUN_FILE
+                if not record.is_file():
+                    continue
+                runs[name][seed] = read_json(record)
+            else:
+                runs[name][seed] = run_one(cfg, out_dir / name / f'seed{seed}', seed, test_sets,
                                        resume, device, top_k, seed == pictures_seed)
-            report = {'seeds': list(seeds), 'test_sets': test_sets,
-                      'shared_options': dict(shared_options or {}),
-                      'variants': {n: {'config': str(v.config), 'cfg_options': v.cfg_options}
-                                   for n, v in variants.items()},
-                      'runs': runs, 'summary': summarize(runs, metrics)}
             if on_run is not None:
-                on_run(report)
-    return report
+                on_run(report())
+    return report()
