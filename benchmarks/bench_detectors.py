@@ -14,6 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
+from machine import describe_machine
 from posereid.datasets.boxes import Boxes
 from posereid.datasets.frames import open_frames
 from posereid.datasets.mot import read_mot_truth
@@ -31,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     sequences = {path.name: path for path in sorted(args.mot17.iterdir()) if path.is_dir()}
     truth = {name: read_mot_truth(path / 'gt' / 'gt.txt') for name, path in sequences.items()}
-    figures = {}
+    figures = {'machine': describe_machine()}
     for detector_name, detector in (('hog', HogBoxes()), ('det', MotFileBoxes())):
         found, seconds, frames = {}, 0.0, 0
         for name, path in sequences.items():

@@ -47,7 +47,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's posereid
 
-from machine import cpu_seconds, describe_machine, others_share  # noqa: E402
+from machine import cpu_seconds, describe_machine, others_share, resident_mb  # noqa: E402
 from posereid.models.layers import (NeighborhoodDifferenceSummary,  # noqa: E402
                                     normalized_cross_correlation)
 from posereid.models.layers.normalized_cross_correlation import correlate_windows  # noqa: E402
@@ -85,13 +85,6 @@ def median_ms(functions: list, repeats: int, warmup: float) -> list[float]:
     return [1e3 * statistics.median(fn_times) for fn_times in times]
 
 
-def _resident_mb(key: str) -> float:
-    """``VmRSS`` (now) or ``VmHWM`` (its high-water mark) of this process, in MB."""
-    with open('/proc/self/status', encoding='ascii') as status:
-        kb = next(int(line.split()[1]) for line in status if line.startswith(key + ':'))
-    return kb / 1024
-
-
 def peak_mb(fn) -> float | None:
     """Memory one call of ``fn`` takes at its peak, in MB, beyond what was in use before: on
     CUDA, ``torch.cuda.max_memory_allocated`` over ``memory_allocated``; on a Linux CPU, the
@@ -110,9 +103,9 @@ def peak_mb(fn) -> float | None:
     ctypes.CDLL(None).malloc_trim(0)
     with open('/proc/self/clear_refs', 'w', encoding='ascii') as clear_refs:
         clear_refs.write('5')                             # VmHWM := VmRSS
-    before = _resident_mb('VmRSS')
+    before = resident_mb('VmRSS')
     fn()
-    return _resident_mb('VmHWM') - before
+    return resident_mb('VmHWM') - before
 
 
 # ---------------------------------------------------------------- ND reference (public style)

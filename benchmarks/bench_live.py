@@ -29,7 +29,6 @@ the checkpoint is missing, a freshly initialised model is used, and said so (the
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import threading
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from bench_track import predictor_for
+from machine import describe_machine, resident_mb
 
 from posereid.datasets.frames import open_frames
 from posereid.datasets.synthetic import VideoWorldConfig, generate_video_world
@@ -54,13 +54,6 @@ ACCURACY = ('offline_idf1', 'offline_hota', 'online_idf1', 'online_hota', 'onlin
             'merges')
 
 
-def rss_mb() -> float:
-    """This process's resident memory, MB (Linux)."""
-    with open('/proc/self/status', encoding='ascii') as f:
-        line = next(line for line in f if line.startswith('VmRSS:'))
-    return int(line.split()[1]) / 1024
-
-
 class RssSampler:
     """RSS every ``period`` seconds in a thread, from :meth:`start` to :meth:`stop`."""
 
@@ -71,7 +64,7 @@ class RssSampler:
 
     def _run(self):
         while not self._stop.is_set():
-            self.samples.append(rss_mb())
+            self.samples.append(resident_mb())
             self._stop.wait(self.period)
 
     def start(self) -> RssSampler:
@@ -139,7 +132,7 @@ def main() -> None:
     parser.add_argument('--json', help='write the figures here')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    figures = {'threads': torch.get_num_threads(), 'cpus': os.cpu_count()}
+    figures = {'machine': describe_machine()}
     with tempfile.TemporaryDirectory(prefix='posereid_bench_live_') as scratch:
         scratch = Path(scratch)
         predictor, figures['model'] = predictor_for(args.config, args.checkpoint, scratch)

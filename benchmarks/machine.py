@@ -4,22 +4,18 @@ of it other processes took meanwhile."""
 from __future__ import annotations
 
 import os
-import platform
 import resource
 
 import torch
 
+from posereid.utils.machine import cpu_model
 
-def cpu_model() -> str:
-    """The processor's model name (``/proc/cpuinfo``; elsewhere what :mod:`platform` knows)."""
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+
+def resident_mb(key: str = 'VmRSS') -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (its high-water mark) of this process, in MB (Linux)."""
+    with open('/proc/self/status', encoding='ascii') as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith(key + ':'))
+    return kb / 1024
 
 
 def describe_machine(device: str | torch.device = 'cpu') -> dict:

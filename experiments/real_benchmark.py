@@ -32,7 +32,6 @@ camera 1 → 2, the confusion matrices, BlazePose heatmaps on real crops.
 from __future__ import annotations
 
 import argparse
-import platform
 import shlex
 import subprocess
 import sys
@@ -45,12 +44,13 @@ if __package__ in (None, ''):   # run as a script: its siblings are importable a
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from posereid.engine.cli import add_cfg_options, exit_on_user_error, precompute_command
-from posereid.engine.config import DEVICES, default_heatmap_cache, load_config
+from posereid.engine.config import DEVICES, default_heatmap_cache
 from posereid.datasets import build_source
 from posereid.engine.heatmaps import build_cache_for_source, source_images
-from posereid.engine.study import Variant, format_table, run_study, write_report
+from posereid.engine.study import Variant, format_table, run_study, variant_config, write_report
 from posereid.pose.cache import HeatmapCache, StaleCacheError
 from posereid.utils.io import atomic_save_json, atomic_write
+from posereid.utils.machine import cpu_model
 from posereid.visualization.heatmaps import visualize_heatmaps
 from posereid.visualization.matrix import draw_matrix_heatmap
 
@@ -160,7 +160,7 @@ def build_caches(variants: dict[str, Variant], shared: dict, sources: dict[str, 
     with a person found}``."""
     found = {}
     for variant in variants.values():
-        cfg = load_config(load_config(variant.config, shared), variant.cfg_options)
+        cfg = variant_config(variant, shared)
         if not cfg.train_dataloader.dataset.get('heatmap_cache'):
             continue
         for source in sources.values():
@@ -268,7 +268,7 @@ def run(args: argparse.Namespace) -> dict:
         out_dir = out_dir / 'viper_splits'
     pose_found = build_caches(variants, shared, test_sets(cuhk03, viper))
     meta = {'command': shlex.join(['python', 'experiments/real_benchmark.py', *sys.argv[1:]]),
-            'commit': git_commit(), 'processor': platform.processor() or platform.machine(),
+            'commit': git_commit(), 'processor': cpu_model(),
             'device': args.device or 'default', 'budget': args.recipe or args.budget,
             'shared_options': shared, 'pose_found': pose_found}
     name = 'real_benchmark' + ('_viper_splits' if args.viper_splits else '') + (
@@ -282,7 +282,7 @@ def run(args: argparse.Namespace) -> dict:
             atomic_save_json(results_file(report, meta), results / f'{name}.json')
             with atomic_write(results / f'{name}.md', encoding='utf-8') as f:
                 f.write(text)
-            if results.resolve() == (DOCS / 'results').resolve():
+            if (DOCS / 'results').resolve() in (results.resolve(), *results.resolve().parents):
                 write_results_page()
 
     start = time.perf_counter()
@@ -312,8 +312,9 @@ def main(argv=None) -> None:
     parser.add_argument('--viper', default=str(SHARED / 'viper'),
                         help='the folder that holds VIPeR/cam_{a,b}/ (or cam_{a,b}/)')
     parser.add_argument('--out', default='work_dirs/real_benchmark')
-    parser.add_argument('--results', default=str(DOCS / 'results'),
-                        help="where the results file goes ('' for none)")
+    parser.add_argument('--results', help="where the results files go ('' for none; default "
+                                          'docs/results, docs/results/gpu for the GPU budget '
+                                          'and the ResNet-50 recipe)')
     parser.add_argument('--device', choices=DEVICES)
     parser.add_argument('--finished-only', action='store_true',
                         help='train and test nothing: report the runs already tested (e.g. by '
@@ -321,6 +322,9 @@ def main(argv=None) -> None:
     add_cfg_options(parser)
     args = parser.parse_args(argv)
     args.seeds = args.seeds or list(range(10 if args.viper_splits else 3))
+    if args.results is None:
+        gpu = args.budget == 'gpu' or args.recipe is not None
+        args.results = str(DOCS / 'results' / ('gpu' if gpu else ''))
     with exit_on_user_error():
         report = run(args)
     print(format_table(report['summary'], COLUMNS))

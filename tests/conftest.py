@@ -79,9 +79,3 @@ def tiny_fusion(world, tmp_path_factory):
     cfg.dump(str(folder / 'tiny.py'))
     return folder / 'tiny.py', save_untrained_checkpoint(folder / 'tiny.py', {},
                                                          folder / 'tiny.pth')
-
-
-@pytest.fixture
-def data_env(monkeypatch):
-    """Restore $POSEREID_DATA after a test (``data_root`` in a config exports it)."""
-    monkeypatch.delenv('POSEREID_DATA', raising=False)

@@ -30,7 +30,7 @@ def dotted(prefix: str, options: dict) -> dict:
 
 
 def tiny_variants(names) -> dict:
-    """The shipped variants with the tiny models of test_train_fixtures."""
+    """The shipped variants with the tiny models of ``common.TINY_MODELS``."""
     tiny = {'SiameseND': TINY_MODELS['SiameseND'], 'Spindle': TINY_SPINDLE}
     variants = {}
     for name in names:
@@ -112,8 +112,7 @@ def test_summary_statistics_and_fusion_verdict():
 
 
 @pytest.mark.slow
-def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path,
-                                                          data_env, monkeypatch):
+def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path, monkeypatch):
     variants = tiny_variants(['SiameseND', 'SpindleFusion-NCC'])
     out = tmp_path / 'ablation'
     report = ablation.run_ablation(out, seeds=(0, 1), variants=variants,
@@ -162,7 +161,7 @@ def test_ablation_trains_tests_aggregates_and_reuses_runs(world, tmp_path,
 
 
 @pytest.mark.slow
-def test_a_larger_budget_continues_a_run_and_a_smaller_one_retrains(world, tmp_path, data_env,
+def test_a_larger_budget_continues_a_run_and_a_smaller_one_retrains(world, tmp_path,
                                                   monkeypatch):
     variants = tiny_variants(['SiameseND'])
     out = tmp_path / 'ablation'

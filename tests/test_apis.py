@@ -26,7 +26,7 @@ from posereid.utils.image_io import BadImageError, read_image
 
 
 @pytest.fixture(scope='module')
-def models(world, tmp_path_factory):
+def predictors(world, tmp_path_factory):
     """Predictors of a tiny SiameseND (no pose) and a tiny SpindleFusion (pose by the shipped
     network)."""
     root = tmp_path_factory.mktemp('apis')
@@ -39,10 +39,10 @@ def models(world, tmp_path_factory):
     return built
 
 
-def test_extracted_features_are_those_of_the_test_pipeline(models, market):
+def test_extracted_features_are_those_of_the_test_pipeline(predictors, market):
     """Unlabelled images through extract give tools/test.py's embeddings (SiameseND: no pose,
     so no cache to differ by), L2-normalised."""
-    predictor = models['SiameseND']
+    predictor = predictors['SiameseND']
     loader = build_test_dataloader(predictor.cfg, 'synthetic_market')
     expected = extract_features(predictor.model, loader, pair_features=True)
     features = extract(predictor, expected.img_paths, batch_size=7)
@@ -55,8 +55,8 @@ def test_extracted_features_are_those_of_the_test_pipeline(models, market):
     assert from_arrays.names == ['array 0', 'array 1', 'array 2']
 
 
-def test_pose_is_computed_on_the_fly_and_returned(models, market):
-    predictor = models['SpindleFusion']
+def test_pose_is_computed_on_the_fly_and_returned(predictors, market):
+    predictor = predictors['SpindleFusion']
     features = extract(predictor, market / 'query')           # a folder
     assert len(features) == len(list((market / 'query').glob('*.jpg')))
     assert features.keypoints.shape == (len(features), 14, 2)
@@ -67,8 +67,8 @@ def test_pose_is_computed_on_the_fly_and_returned(models, market):
     assert confident.any() and (head[confident] < ankle[confident]).all()
 
 
-def test_compare_scores_pairs_and_search_is_the_two_stage_ranking(models, market):
-    predictor = models['SpindleFusion']
+def test_compare_scores_pairs_and_search_is_the_two_stage_ranking(predictors, market):
+    predictor = predictors['SpindleFusion']
     query = extract(predictor, sorted(market.glob('query/*.jpg'))[:4])
     gallery = extract(predictor, market / 'bounding_box_test')
     same = compare(predictor, query, query)
@@ -82,8 +82,8 @@ def test_compare_scores_pairs_and_search_is_the_two_stage_ranking(models, market
     np.testing.assert_array_equal(again.indices, result.indices)
 
 
-def test_search_results_of_arrays_are_saved_with_their_images(models, market, tmp_path):
-    predictor = models['SiameseND']
+def test_search_results_of_arrays_are_saved_with_their_images(predictors, market, tmp_path):
+    predictor = predictors['SiameseND']
     query = [read_image(p) for p in sorted(market.glob('query/*.jpg'))[:2]]
     gallery = [read_image(p) for p in sorted(market.glob('bounding_box_test/*.jpg'))[:5]]
     result = search(predictor, query, gallery, topk=3, rescore=3)
@@ -96,8 +96,8 @@ def test_search_results_of_arrays_are_saved_with_their_images(models, market, tm
     assert Image.open(files['png']).size[1] >= 2 * query[0].shape[0]
 
 
-def test_bad_input_is_named(models, market, tmp_path):
-    predictor = models['SiameseND']
+def test_bad_input_is_named(predictors, market, tmp_path):
+    predictor = predictors['SiameseND']
     (tmp_path / 'notes.jpg').write_text('not an image')
     good = sorted(market.glob('query/*.jpg'))[:2]
     with pytest.raises(BadImageError, match='notes.jpg'):

@@ -43,7 +43,7 @@ def test_a_classifier_of_another_size_is_dropped_on_request():
 
 @pytest.mark.slow
 def test_fine_tuning_on_another_dataset_drops_the_classifier_and_says_so(
-        world, tmp_path, data_env):
+        world, tmp_path):
     losses = dict(pair=dict(type='PairCrossEntropyLoss'),
                   identity=dict(type='CrossEntropyLabelSmooth', epsilon=0.1))
     options = {**tiny_options(world, max_epochs=1), 'model.losses': losses,

@@ -41,7 +41,7 @@ def test_the_input_size_is_written_once_in_the_pipeline(world):
 
 @pytest.mark.slow
 def test_a_run_on_the_cpu_with_a_quiet_console_writes_the_dumps_to_its_log_file(
-        world, tmp_path, data_env, capsys):
+        world, tmp_path, capsys):
     options = {**tiny_options(world, model='SiameseND', max_epochs=1),
                'console_log_level': 'WARNING', 'train_cfg.val_begin': 10}
     result = engine.train(CONFIGS['SiameseND'], work_dir=tmp_path, cfg_options=options,

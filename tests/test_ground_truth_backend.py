@@ -68,7 +68,7 @@ def test_errors_name_the_file(market, tmp_path):
     with pytest.raises(ValueError, match='elsewhere.jpg is not below'):
         backend.predict_files([stray])
     unknown = market / 'query' / 'unknown.jpg'
-    with pytest.raises(KeyError, match='query/unknown.jpg'):
+    with pytest.raises(ValueError, match='query/unknown.jpg'):
         backend.predict_files([unknown])
     with pytest.raises(TypeError, match='predict_files'):
         backend([np.zeros((8, 4, 3), np.uint8)])

@@ -44,6 +44,12 @@ def test_rows_differ_in_what_they_compare():
     no_pose = rows['Spindle no-pose'].cfg_options
     assert no_pose['pose']['type'] == 'no_pose'
     assert no_pose['heatmap_root'] != 'work_dirs/heatmaps'       # its own caches
+    # every loader of the control reads the no-pose caches, also for another seed's split
+    cfg = study.variant_config(rows['Spindle no-pose'], real_benchmark.BUDGETS['cpu'],
+                               {'train_dataloader.dataset.source': dict(name='viper')})
+    assert cfg.train_dataloader.dataset.heatmap_cache.startswith(no_pose['heatmap_root'])
+    assert cfg.train_dataloader.dataset.heatmap_cache.endswith('viper')
+    assert cfg.test_dataloader.dataset.heatmap_cache.startswith(no_pose['heatmap_root'])
     cpu = real_benchmark.BUDGETS['cpu']
     cfg = study.variant_config(rows['SpindleFusion-ND+NCC'], cpu)
     hook = cfg.custom_hooks[1]
@@ -51,7 +57,7 @@ def test_rows_differ_in_what_they_compare():
 
 
 @pytest.mark.slow
-def test_the_benchmark_trains_tests_writes_and_resumes(trees, data_env,
+def test_the_benchmark_trains_tests_writes_and_resumes(trees,
                                                        monkeypatch):
     monkeypatch.setitem(real_benchmark.ROWS, 'headline', ['SiameseND'])
     real_benchmark.main(args(trees))

@@ -19,7 +19,7 @@ OUTCOME_CELLS = {'true_negative': (0, 0), 'false_positive': (0, 1),
 
 
 @pytest.mark.slow
-def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path, data_env):
+def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path):
     options = tiny_options(world)
     checkpoint = save_untrained_checkpoint(CONFIGS['SpindleFusion'], options,
                                            tmp_path / 'model.pth')
@@ -62,7 +62,7 @@ def test_test_reports_ranking_pair_metrics_and_pictures(world, tmp_path, data_en
     assert metrics['reid/mAP'] == pytest.approx(market['mAP'])
 
 
-def test_rerank_reports_the_re_ranked_embedding_ranking(world, tmp_path, data_env,
+def test_rerank_reports_the_re_ranked_embedding_ranking(world, tmp_path,
                                                         capsys):
     from posereid.evaluation import evaluate_rank, k_reciprocal_rerank
     from posereid.engine.features import extract_features

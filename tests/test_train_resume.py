@@ -22,7 +22,7 @@ def logged_losses(work_dir) -> dict[str, dict[int, float]]:
 
 @pytest.mark.slow
 def test_resume_after_a_stop_gives_the_losses_and_weights_of_an_uninterrupted_run(
-        world, tmp_path, data_env):
+        world, tmp_path):
     config = CONFIGS['SpindleFusion']
     options = tiny_options(world, max_epochs=2)
     full = train(config, work_dir=tmp_path / 'full', cfg_options=options)

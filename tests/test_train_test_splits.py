@@ -22,8 +22,7 @@ def cuhk01_options(world):
 
 
 @pytest.mark.slow
-def test_every_split_is_trained_and_tested_and_summarised(world, tmp_path,
-                                                          data_env, monkeypatch):
+def test_every_split_is_trained_and_tested_and_summarised(world, tmp_path, monkeypatch):
     options = cuhk01_options(world)
     assert default_splits(load_config(CONFIGS['SpindleFusion'], options)) == [0, 1]
     report = run_splits(CONFIGS['SpindleFusion'], tmp_path, cfg_options=options)

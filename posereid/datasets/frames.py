@@ -109,7 +109,7 @@ def _probe(spec: str, fps: float | None, unopened: str) -> tuple[int, float | No
         if not capture.isOpened():
             raise FootageError(f'{spec}: {unopened}')
         count = max(int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
-        rate = _agreed_rate(Path(spec), capture.get(cv2.CAP_PROP_FPS), fps)
+        rate = _agreed_rate(spec, capture.get(cv2.CAP_PROP_FPS), fps)
         ok, _ = capture.read()
     finally:
         capture.release()
@@ -133,7 +133,7 @@ def _frame_folder(path: Path, fps: float | None) -> FrameSource:
     return FrameSource(path, float(fps), len(images), images, declared)
 
 
-def _agreed_rate(path: Path, own: float | None, given: float | None) -> float | None:
+def _agreed_rate(path: Path | str, own: float | None, given: float | None) -> float | None:
     """The footage's own frame rate, or the ``given`` one where it has none; both, differing by
     more than 1%, are an error naming ``path``."""
     if own and own > 0 and given and abs(own - given) > 0.01 * own:

@@ -3,7 +3,7 @@
 --dataset`` and ``--config`` do).
 
 A config names its caches (``heatmap_root``, one folder per source variant: the dataloaders'
-``heatmap_cache``, resolved by :func:`~posereid.engine.runner.load_config`) and the pose model
+``heatmap_cache``, resolved by :func:`~posereid.engine.config.load_config`) and the pose model
 that fills them (``pose``, a pose-backend config, e.g. BlazePose for real photographs, the
 shipped network for the embedded world); :func:`build_caches_for_config` builds exactly those.
 """

@@ -11,6 +11,7 @@ finished. ``experiments/ablation.py`` and ``experiments/real_benchmark.py`` are 
 """
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import os
@@ -43,15 +44,18 @@ class Variant:
     cfg_options: dict = field(default_factory=dict)
 
 
-def variant_config(variant: Variant, shared_options: dict | None = None) -> Config:
-    """The variant's config: ``shared_options`` (the budget, data roots...) merged first, the
-    variant's own options last."""
-    return load_config(load_config(variant.config, shared_options), variant.cfg_options)
+def variant_config(variant: Variant, shared_options: dict | None = None,
+                   seed_options: dict | None = None) -> Config:
+    """The variant's config, read once with ``shared_options`` (the budget, data roots...),
+    then the variant's own options, then a seed's (e.g. its split) merged in that order, so
+    that everything resolved when a config is read (its heatmap caches) sees all of them."""
+    options = {**(shared_options or {}), **variant.cfg_options, **(seed_options or {})}
+    return load_config(variant.config, copy.deepcopy(options))   # merging changes the values
 
 
 def test_config(cfg: Config, source: str | dict | None) -> Config:
-    """``cfg`` tested on ``source`` (None: its own test dataset), with that source's heatmap
-    cache when the config reads heatmaps."""
+    """``cfg`` tested on ``source`` (None: its own test dataset). The config was resolved for
+    its own test source, so another source's heatmap cache is resolved again."""
     if source is None:
         return cfg
     options = {'test_dataloader.dataset.source':
@@ -178,8 +182,6 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
         ``{'seeds', 'test_sets', 'shared_options', 'variants', 'runs', 'summary'}``.
     """
     out_dir, test_sets = Path(out_dir), test_sets or {'test': None}
-    configs = {name: variant_config(variant, shared_options)
-               for name, variant in variants.items()}
     runs: dict[str, dict[int, dict]] = {name: {} for name in variants}
 
     def report() -> dict:
@@ -190,17 +192,16 @@ def run_study(out_dir: str | os.PathLike, variants: dict[str, Variant], seeds=(0
                 'runs': runs, 'summary': summarize(runs, metrics)}
 
     for seed in seeds:
-        for name, cfg in configs.items():
+        for name, variant in variants.items():
             print(f'[study] {name}, seed {seed}', flush=True)
-            if seed_options is not None:
-                cfg = load_config(cfg, seed_options(seed))
+            record = out_dir / name / f'seed{seed}' / RUN_FILE
             if finished_only:
-                record = out_dir / name / f'seed{seed}' / RUN_FILE
-                if not record.is_file():
-                    continue
-                runs[name][seed] = read_json(record)
-            else:
-                runs[name][seed] = run_one(cfg, out_dir / name / f'seed{seed}', seed, test_sets,
+                if record.is_file():
+                    runs[name][seed] = read_json(record)
+                continue
+            cfg = variant_config(variant, shared_options,
+                                 seed_options(seed) if seed_options is not None else None)
+            runs[name][seed] = run_one(cfg, out_dir / name / f'seed{seed}', seed, test_sets,
                                        resume, device, top_k, seed == pictures_seed)
             if on_run is not None:
                 on_run(report())

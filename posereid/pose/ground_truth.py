@@ -88,7 +88,7 @@ class GroundTruthBackend:
             raise ValueError(f'{path} is not below {self.root}, the domain folder of the '
                              'ground_truth pose backend') from None
         if key not in self.table:
-            raise KeyError(f'{path}: no entry {key!r} in {self.root / KEYPOINTS_TABLE}')
+            raise ValueError(f'{path}: no entry {key!r} in {self.root / KEYPOINTS_TABLE}')
         return self.table[key]
 
     def predict_files(self, paths: Sequence[str | os.PathLike]) -> PoseOutput:

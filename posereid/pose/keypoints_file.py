@@ -39,8 +39,9 @@ class KeypointsFileBackend:
                  sigma: float = 1.5):
         self.path, self.heatmap_size, self.sigma = Path(path), tuple(heatmap_size), sigma
         try:
-            data = np.load(self.path)
-            names, self.keypoints, self.scores = data['names'], data['keypoints'], data['scores']
+            with np.load(self.path) as data:
+                names, self.keypoints = data['names'], data['keypoints']
+                self.scores = data['scores']
         except (OSError, KeyError, ValueError) as error:
             raise ValueError(f'{path}: not a keypoints file (an .npz with names, keypoints '
                              f'(N, 14, 2) and scores (N, 14)): {error}') from None
@@ -54,6 +55,11 @@ class KeypointsFileBackend:
             if row is not None:
                 return row
         raise ValueError(f'{path}: no pose for it in {self.path}')
+
+    def __call__(self, images) -> PoseOutput:
+        raise ValueError(f'the keypoints_file pose backend ({self.path}) knows images by their '
+                         f'files, not their pixels: use it to build heatmap caches, not on '
+                         f'crops in memory')
 
     def predict_files(self, paths: Sequence[str]) -> PoseOutput:
         rows = [self.row(p) for p in paths]

@@ -2,7 +2,7 @@
 
 A source is opened on one camera's footage (:meth:`DetectionSource.for_camera`) and then gives
 the :class:`~posereid.datasets.boxes.Boxes` of one frame at a time, from the frame's pixels
-where it needs them (a detector) or from a file (boxes known in advance). Three kinds:
+where it needs them (a detector) or from a file (boxes known in advance). The kinds:
 
 * :class:`GroundTruthBoxes`: a MOTChallenge sequence's ground truth (``gt/gt.txt``, its scored
   rows) as a detector's output, optionally degraded (:func:`oracle_detections`), to measure
@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import torch
 
-from posereid.datasets.boxes import Boxes
+from posereid.datasets.boxes import NO_ID, Boxes
 from posereid.datasets.frames import FootageError, FrameSource, StreamSource
 from posereid.datasets.mot import read_mot_boxes, read_mot_truth, read_seqinfo
 from posereid.utils.checkpoint import load_checkpoint_safely, load_weights, state_dict_of
@@ -111,7 +111,7 @@ class MotFileBoxes(_KnownBoxes):
             raise FootageError(f'camera {camera}: no detection file {file} (expected '
                                f'{expected})')
         found = read_mot_boxes(file)
-        return found.with_ids(np.full(len(found), -1))
+        return found.with_ids(np.full(len(found), NO_ID))
 
 
 class MMDetBoxes(DetectionSource):

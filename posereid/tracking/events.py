@@ -26,7 +26,7 @@ CAMERA_EVENTS = ('stalled', 'resumed', 'disconnected', 'reconnected', 'corrupt_f
 
 
 class EventLog:
-    """Events appended to ``path`` (a JSON-lines file, created empty) and counted by kind;
+    """Events appended to ``path`` (a JSON-lines file, created if missing) and counted by kind;
     ``listeners`` are called with each event (the live view)."""
 
     def __init__(self, path: str | os.PathLike, start: float | None = None):

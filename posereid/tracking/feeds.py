@@ -82,6 +82,15 @@ class CameraFeed:
         return False
 
     def _read(self) -> None:
+        """The reader thread: :meth:`_read_frames`; an error it does not expect ends the camera,
+        named, instead of the thread alone (the run would wait for it for ever)."""
+        try:
+            self._read_frames()
+        except Exception as error:                   # noqa: BLE001  (whatever it is)
+            self._put(('ended', f'camera {self.camera}: {type(error).__name__}: {error}'))
+            self._put(('end', None))
+
+    def _read_frames(self) -> None:
         offset, loop, broken = 0, 0, False
         while loop < self.loops and not self._stop.is_set():
             last = 0

@@ -49,8 +49,9 @@ import torch
 from posereid.apis.inference import MIN_CROP, extract
 from posereid.apis.predictor import Predictor
 from posereid.datasets.boxes import Boxes
-from posereid.datasets.frames import FootageError, open_live
+from posereid.datasets.frames import open_live
 from posereid.datasets.mot import append_mot_boxes, read_mot_boxes, read_mot_truth
+from posereid.utils.errors import USER_ERRORS
 from posereid.utils.io import atomic_save_json
 
 from .detections import DetectionSource, GroundTruthBoxes
@@ -253,9 +254,9 @@ class LiveTracker:
                                batch_size=self.config.batch_size)
             quality = features.scores.mean(axis=1)
             for k, crop in enumerate(todo):
-                crop.embedding, crop.quality, crop.pixels = (features.embeddings[k], quality[k],
-                                                             None)
-                crop.pair = {name: value[k:k + 1]
+                crop.embedding = features.embeddings[k].copy()    # not a view of the batch
+                crop.quality, crop.pixels = quality[k], None
+                crop.pair = {name: value[k:k + 1].clone()
                              for name, value in features.pair_features.items()}
         self.seconds['embed'] += time.perf_counter() - start
 
@@ -306,6 +307,9 @@ class LiveTracker:
         if merge is not None:
             self.merges.append({'global_id': merge.identity, 'merged_id': merge.absorbed,
                                 'distance': merge.distance, 'time_s': track.last_s})
+            for live in (t for c in self.cameras.values() for t in c.tracks.values()):
+                if live.identity == merge.absorbed:      # from now on under the kept identity
+                    live.identity = merge.identity
             self.events.emit('merged', camera=name, track_id=track_id,
                              global_id=merge.identity, merged_id=merge.absorbed,
                              time_s=track.last_s, score=merge.distance)
@@ -366,13 +370,13 @@ def run_live(predictor: Predictor, videos: dict[str, str | os.PathLike], out_dir
     for camera, path in videos.items():
         try:
             footage[camera] = open_live(path, fps)
-        except (FootageError, FileNotFoundError, ValueError) as err:
+        except USER_ERRORS as err:
             failures[camera] = _named(camera, err)
     cameras = {}
     for camera, source in footage.items():
         try:
             cameras[camera] = open_camera(camera, source, detections, config)
-        except (FootageError, FileNotFoundError, ValueError) as err:
+        except USER_ERRORS as err:
             failures[camera] = _named(camera, err)
     if not cameras:
         raise ValueError('no camera could be read: ' + '; '.join(failures.values()))

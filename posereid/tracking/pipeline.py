@@ -25,7 +25,8 @@ import numpy as np
 from posereid.apis.inference import MIN_CROP
 from posereid.apis.predictor import Predictor
 from posereid.datasets.boxes import Boxes
-from posereid.datasets.frames import FootageError, FrameSource
+from posereid.datasets.frames import FrameSource
+from posereid.utils.errors import USER_ERRORS
 
 from .association import Association, associate
 from .detections import DetectionSource
@@ -155,7 +156,8 @@ def follow_camera(camera: str, source: FrameSource, detections: DetectionSource,
     return tracks, sampler
 
 
-def track_cameras(predictor: Predictor, sources: dict[str, FrameSource], detections: DetectionSource,
+def track_cameras(predictor: Predictor, sources: dict[str, FrameSource],
+                  detections: DetectionSource,
                   config: MultiCameraConfig = MultiCameraConfig(),
                   on_frame: FrameCallback | None = None) -> MultiCameraTracks:
     """Track the people of every camera of ``sources`` through all of them (module doc).
@@ -183,7 +185,7 @@ def track_cameras(predictor: Predictor, sources: dict[str, FrameSource], detecti
                                      f'{MIN_CROP} x {MIN_CROP} pixels inside the frames: '
                                      f'{empty[:10]}')
             local[camera] = tracks
-        except (FootageError, ValueError) as err:
+        except USER_ERRORS as err:
             failures[camera] = str(err)
     if not local:
         raise ValueError('no camera could be tracked: ' + '; '.join(failures.values()))

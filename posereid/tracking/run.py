@@ -32,8 +32,9 @@ from typing import Iterator
 import numpy as np
 
 from posereid.apis.predictor import Predictor
-from posereid.datasets.frames import FootageError, is_stream_url, open_frames
+from posereid.datasets.frames import is_stream_url, open_frames
 from posereid.datasets.mot import read_mot_truth, write_mot_boxes
+from posereid.utils.errors import USER_ERRORS
 from posereid.utils.image_io import read_image, write_jpeg
 from posereid.utils.io import atomic_save_json, atomic_write
 
@@ -112,7 +113,7 @@ def run_tracking(predictor: Predictor, videos: dict[str, Path], out_dir: str | o
     for camera, path in videos.items():
         try:
             sources[camera] = open_frames(path, fps)
-        except (FootageError, FileNotFoundError, ValueError) as err:
+        except USER_ERRORS as err:
             failures[camera] = str(err)
     if not sources:
         raise ValueError('no camera could be read: ' + '; '.join(failures.values()))
