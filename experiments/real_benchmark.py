@@ -119,6 +119,17 @@ def row_variant(row: str) -> Variant:
     return Variant(CONFIGS[name], options)
 
 
+def select_rows(names: list[str]) -> list[str]:
+    """Rows by preset (:data:`ROWS`) or by name, in the order given, each once."""
+    rows = []
+    for name in names:
+        if name not in ROWS and name not in ROWS['all']:
+            raise ValueError(f'unknown row {name!r}: give {" or ".join(ROWS)}, or rows of '
+                             f'{", ".join(ROWS["all"])}')
+        rows += [row for row in ROWS.get(name, [name]) if row not in rows]
+    return rows
+
+
 def test_sets(cuhk03: Path, viper: Path) -> dict[str, dict]:
     return {'CUHK03 cam1→cam2': dict(name='cuhk03_pair1', root=str(cuhk03), split_id=0),
             'CUHK03 cam2→cam1': dict(name='cuhk03_pair1', root=str(cuhk03), split_id=1),
@@ -255,7 +266,7 @@ def run(args: argparse.Namespace) -> dict:
     cuhk03, viper, out_dir = Path(args.cuhk03), Path(args.viper), Path(args.out)
     budget = R50_BUDGET if args.recipe == 'r50' else BUDGETS[args.budget]
     shared = {**budget, **data_options(cuhk03), **args.cfg_options}
-    rows = ['SpindleFusion-R50'] if args.recipe == 'r50' else ROWS[args.rows]
+    rows = ['SpindleFusion-R50'] if args.recipe == 'r50' else select_rows(args.rows)
     variants = {row: row_variant(row) for row in rows}
     sources = test_sets(cuhk03, viper)
     seed_options = None
@@ -300,7 +311,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split('\n', 2)[2])
-    parser.add_argument('--rows', choices=list(ROWS), default='headline')
+    parser.add_argument('--rows', nargs='+', default=['headline'], metavar='ROW',
+                        help=f'{" or ".join(ROWS)}, or rows by name: {", ".join(ROWS["all"])}')
     parser.add_argument('--budget', choices=list(BUDGETS), default='cpu')
     parser.add_argument('--recipe', choices=['r50'], help='the ResNet-50 fusion recipe instead')
     parser.add_argument('--viper-splits', action='store_true',

@@ -50,6 +50,10 @@ def test_rows_differ_in_what_they_compare():
     assert cfg.train_dataloader.dataset.heatmap_cache.startswith(no_pose['heatmap_root'])
     assert cfg.train_dataloader.dataset.heatmap_cache.endswith('viper')
     assert cfg.test_dataloader.dataset.heatmap_cache.startswith(no_pose['heatmap_root'])
+    assert real_benchmark.select_rows(['Spindle no-pose', 'headline', 'Spindle']) == [
+        'Spindle no-pose', 'SiameseND', 'Spindle', 'SpindleFusion-ND']
+    with pytest.raises(ValueError, match="unknown row 'Spindel'"):
+        real_benchmark.select_rows(['Spindel'])
     cpu = real_benchmark.BUDGETS['cpu']
     cfg = study.variant_config(rows['SpindleFusion-ND+NCC'], cpu)
     hook = cfg.custom_hooks[1]
