@@ -131,3 +131,17 @@ def test_the_results_page_joins_the_sections_in_order(tmp_path):
     assert read_json(tmp_path / 'results' / 'ablation.json') == {'x': 1}
     with pytest.raises(ValueError, match='unknown results section'):
         results_page.write_section('nope.md', 'x', docs=tmp_path)
+
+
+def test_the_demo_says_whether_its_figures_land_in_the_expected_range():
+    from experiments import demo
+
+    lines = demo.range_check({'SiameseND': 0.45, 'SpindleFusion': 0.5})
+    assert lines[0].startswith('- SiameseND: rank-1 45.0%, within')
+    assert 'OUTSIDE the expected 64.6% .. 79.7%' in lines[1]
+    seen = {'SiameseND': (0.466, 0.417), 'Spindle': (0.589, 0.523),  # the two runs it came from
+            'SpindleFusion': (0.710, 0.733)}
+    for model, runs in seen.items():
+        assert all('within' in line for line in demo.range_check(dict.fromkeys([model], min(runs))
+                                                                 ) + demo.range_check(
+            dict.fromkeys([model], max(runs))))
