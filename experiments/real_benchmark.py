@@ -47,7 +47,8 @@ from posereid.engine.cli import add_cfg_options, exit_on_user_error, precompute_
 from posereid.engine.config import DEVICES, default_heatmap_cache
 from posereid.datasets import build_source
 from posereid.engine.heatmaps import build_cache_for_source, source_images
-from posereid.engine.study import Variant, format_table, run_study, variant_config, write_report
+from posereid.engine.study import (Variant, format_table, mean_std, run_study, variant_config,
+                                   write_report)
 from posereid.pose.cache import HeatmapCache, StaleCacheError
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.utils.machine import cpu_model
@@ -225,7 +226,7 @@ def markdown(report: dict, meta: dict) -> str:
                  'different | same → same |', '|---|---|---:|---:|---:|---:|']
     for r in report['summary']:
         confusion.append(f'| {r["variant"]} | {r["test_set"]} | ' + ' | '.join(
-            f'{r[f"{m}_mean"]:.0f} ± {r[f"{m}_std"]:.0f}' for m in
+            mean_std(r[f'{m}_mean'], r[f'{m}_std'], r['num_seeds'], digits=0) for m in
             ('different_as_different', 'different_as_same', 'same_as_different',
              'same_as_same')) + ' |')
     found = '\n'.join(f'- `{cache}`: a person found in {share:.1%} of the crops'
@@ -233,7 +234,10 @@ def markdown(report: dict, meta: dict) -> str:
     return (f'# Real-data benchmark ({meta["budget"]} budget)\n\n'
             f'Made by `{meta["command"]}` at commit {meta["commit"]} on {meta["processor"]} '
             f'({meta["device"]}); mean ± sample std over seeds {report["seeds"]} in percent, '
-            f'the last checkpoint of every run, from scratch.\n\n'
+            f'the last checkpoint of every run, from scratch.'
+            + (' The runs were made by several processes, each running some of them, and '
+               'gathered with `--finished-only`.' if meta['gathered_from_finished_runs'] else '')
+            + '\n\n'
             f'{format_table(report["summary"], COLUMNS)}\n\n'
             f'Pair confusion matrices (the talk\'s balanced pair set; counts, mean ± std):\n\n'
             + '\n'.join(confusion) + f'\n\nPose (BlazePose) on the crops:\n\n{found}\n')
@@ -278,7 +282,10 @@ def run(args: argparse.Namespace) -> dict:
         seed_options = viper_split(viper)
         out_dir = out_dir / 'viper_splits'
     pose_found = build_caches(variants, shared, test_sets(cuhk03, viper))
-    meta = {'command': shlex.join(['python', 'experiments/real_benchmark.py', *sys.argv[1:]]),
+    # the command that makes these runs; --finished-only only gathers them
+    argv = [arg for arg in sys.argv[1:] if arg != '--finished-only']
+    meta = {'command': shlex.join(['python', 'experiments/real_benchmark.py', *argv]),
+            'gathered_from_finished_runs': args.finished_only,
             'commit': git_commit(), 'processor': cpu_model(),
             'device': args.device or 'default', 'budget': args.recipe or args.budget,
             'shared_options': shared, 'pose_found': pose_found}

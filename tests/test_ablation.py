@@ -92,6 +92,12 @@ def test_summary_statistics_and_fusion_verdict():
         assert row['mAP_std'] == pytest.approx(np.std(values, ddof=1))
         assert row['num_seeds'] == 3 and row['seeds'] == '0 1 2'
 
+    table = study.format_table(rows, {'mAP': 'mAP'})
+    assert table.count(' ± ') == len(rows)
+    one_seed = study.summarize({'SiameseND': {0: runs['SiameseND'][0]}})
+    assert '± ' not in study.format_table(one_seed, {'mAP': 'mAP'})
+    assert '(one run)' in study.format_table(one_seed, {'mAP': 'mAP'})
+
     def set_in_domain(variant, value, mAP=None):
         for record in runs[variant].values():
             result = record['results']['synthetic_market']

@@ -104,6 +104,8 @@ def test_the_benchmark_trains_tests_writes_and_resumes(trees,
     real_benchmark.main(args(trees, '--finished-only', '--seeds', '0', '1', '2'))
     again = read_json(trees / 'results' / 'real_benchmark.json')
     assert again['rows']['SiameseND'] == results['rows']['SiameseND']
+    # the results file names the command that makes the runs, not the one that gathered them
+    assert '--finished-only' not in again['command'] and again['gathered_from_finished_runs']
 
     # VIPeR's splits: from scratch, and fine-tuned from the CUHK03 model of seed 0
     monkeypatch.undo()

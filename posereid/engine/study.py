@@ -134,13 +134,20 @@ def summarize(runs: dict[str, dict[int, dict]], metrics: dict = METRICS) -> list
     return rows
 
 
+def mean_std(mean: float, std: float, num_seeds: int, digits: int = 1) -> str:
+    """``mean ± std``, or the single run's figure alone when there is one seed."""
+    if num_seeds < 2:
+        return f'{mean:.{digits}f} (one run)'
+    return f'{mean:.{digits}f} ± {std:.{digits}f}'
+
+
 def format_table(rows: list[dict], metrics: dict[str, str]) -> str:
     """Markdown table of :func:`summarize` rows: mean ± std in percent of ``metrics`` (name →
-    column header)."""
+    column header); a row of one seed shows its single run's figure, with no spread."""
     lines = ['| variant | test set | seeds | ' + ' | '.join(metrics.values()) + ' |',
              '|---|---|---|' + '---:|' * len(metrics)]
     for r in rows:
-        cells = ' | '.join(f'{100 * r[f"{m}_mean"]:.1f} ± {100 * r[f"{m}_std"]:.1f}'
+        cells = ' | '.join(mean_std(100 * r[f'{m}_mean'], 100 * r[f'{m}_std'], r['num_seeds'])
                            for m in metrics)
         lines.append(f'| {r["variant"]} | {r["test_set"]} | {r["seeds"]} | {cells} |')
     return '\n'.join(lines)
