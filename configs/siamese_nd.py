@@ -1,4 +1,4 @@
-# SiameseND on CUHK03 (the seed's setting): pair cross-entropy, Adam with L2, dropout.
+# SiameseND on CUHK03 classic (Ahmed et al.'s setting): pair cross-entropy, Adam with L2, dropout.
 _base_ = [
     './_base_/models/siamese_nd.py', './_base_/datasets/cuhk03_classic.py',
     './_base_/schedules/pair_adam.py', './_base_/default_runtime.py'

@@ -1,5 +1,5 @@
-# SpindleNet on CUHK03 (the seed's setting): pair cross-entropy, Adam with L2 (weight decay),
-# dropout; pose heatmaps from <heatmap_root>/cuhk03 (tools/precompute_heatmaps.py --dataset
+# SpindleNet on CUHK03 classic (Ahmed et al.'s setting): pair cross-entropy, Adam with L2 (weight
+# decay), dropout; pose heatmaps from <heatmap_root>/cuhk03 (tools/precompute_heatmaps.py --dataset
 # cuhk03).
 _base_ = [
     './_base_/models/spindle.py', './_base_/datasets/cuhk03_classic.py',

@@ -1,4 +1,4 @@
-# siamese_nd.py's setting (the seed's: CUHK03 classic, 160x60 pairs), tested on all 971 CUHK01
+# siamese_nd.py's setting (Ahmed et al.'s: CUHK03 classic, 160x60 pairs), tested on all 971 CUHK01
 # identities.
 _base_ = [
     '../_base_/models/siamese_nd.py', '../_base_/datasets/cuhk03_classic_to_cuhk01.py',

@@ -1,4 +1,4 @@
-# spindle.py's setting (the seed's: CUHK03 classic, 160x60 pairs), tested on all 971 CUHK01
+# spindle.py's setting (Ahmed et al.'s: CUHK03 classic, 160x60 pairs), tested on all 971 CUHK01
 # identities.
 _base_ = [
     '../_base_/models/spindle.py', '../_base_/datasets/cuhk03_classic_to_cuhk01.py',

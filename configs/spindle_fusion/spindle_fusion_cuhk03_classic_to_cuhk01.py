@@ -1,5 +1,5 @@
-# spindle_fusion.py's setting (the seed's: CUHK03 classic, 160x60 pairs), tested on all 971 CUHK01
-# identities.
+# spindle_fusion.py's setting (Ahmed et al.'s: CUHK03 classic, 160x60 pairs), tested on all 971
+# CUHK01 identities.
 _base_ = [
     '../_base_/models/spindle_fusion.py', '../_base_/datasets/cuhk03_classic_to_cuhk01.py',
     '../_base_/schedules/pair_adam.py', '../_base_/default_runtime.py'

@@ -1,5 +1,5 @@
 # CUHK03 classic (labeled boxes, 1367 training / 100 test identities, split 0 of 20), 160x60
-# crops as in Ahmed et al. (the seed's setting). Evaluated single-gallery-shot; all 20 splits:
+# crops as in Ahmed et al. (CVPR 2015). Evaluated single-gallery-shot; all 20 splits:
 # tools/train_test_splits.py. See docs/training.md on comparing with Li et al. / Ahmed et al.
 _base_ = ['./reid_pairs.py']
 source = dict(name='cuhk03', labeled=True, classic_split=True)

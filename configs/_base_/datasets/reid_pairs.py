@@ -1,4 +1,4 @@
-# Pair training and query/gallery testing on one dataset (the seed's recipe, CPU-sized). A
+# Pair training and query/gallery testing on one dataset (the talk's recipe, CPU-sized). A
 # dataset file sets `source` and the pipelines; the evaluation protocol is the source's
 # (ReIDSource.protocol). Validation on 10% of the training identities, held out of training
 # (never the test split).

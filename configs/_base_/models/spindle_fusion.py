@@ -10,7 +10,7 @@ model = dict(
     siamese=dict(matching='both', dropout=0.5),
     head_dim=256,
     dropout=0.5,
-    # pair cross-entropy on the verification logits (the seed's loss), plus a batch-hard triplet
+    # pair cross-entropy on the verification logits (the talk's loss), plus a batch-hard triplet
     # loss on the embeddings that shortlist the gallery for two-stage ranking
     losses=dict(pair=dict(type='PairCrossEntropyLoss'),
                 triplet=dict(type='TripletLoss', margin=0.3)))

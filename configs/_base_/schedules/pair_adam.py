@@ -1,5 +1,6 @@
-# The seed's setting: Adam, pair cross-entropy, L2 (weight decay) and dropout (in the model);
-# random negative pairs first, then a mix with mined hard negatives.
+# The talk's recipe (M. Kolla, "Person Re-Identification"): Adam, pair cross-entropy, L2 (weight
+# decay) and dropout (in the model); random negative pairs first, then a mix with mined hard
+# negatives.
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=3e-4, weight_decay=5e-4))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[40], gamma=0.1)]
 train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=5)

@@ -1,4 +1,4 @@
-"""Same/different cross-entropy on pair logits (the seed's sparse categorical cross-entropy)."""
+"""Same/different cross-entropy on pair logits (the talk's sparse categorical cross-entropy)."""
 from __future__ import annotations
 
 import torch.nn.functional as F
