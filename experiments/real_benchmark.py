@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 if __package__ in (None, ''):   # run as a script: its siblings are importable as experiments.*
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -49,7 +50,9 @@ from posereid.datasets import build_source
 from posereid.engine.heatmaps import build_cache_for_source, source_images
 from posereid.engine.study import (Variant, format_table, mean_std, run_study, variant_config,
                                    write_report)
+from posereid.models.region_pooling import boxes_from_heatmaps
 from posereid.pose.cache import HeatmapCache, StaleCacheError
+from posereid.pose.regions import REGION_NAMES, overlap_with_fixed_boxes
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.utils.machine import cpu_model
 from posereid.visualization.heatmaps import visualize_heatmaps
@@ -168,25 +171,37 @@ def viper_split(viper: Path):
 
 def build_caches(variants: dict[str, Variant], shared: dict, sources: dict[str, dict]) -> dict:
     """Every heatmap cache the rows read (their pose model on every image of each source),
-    built where none serves the source's images yet; returns ``{cache folder: share of crops
-    with a person found}``."""
-    found = {}
+    built where none serves the source's images yet; returns ``{cache folder: what the pose
+    gave its crops}`` (:func:`pose_on_crops`)."""
+    pose = {}
     for variant in variants.values():
         cfg = variant_config(variant, shared)
         if not cfg.train_dataloader.dataset.get('heatmap_cache'):
             continue
         for source in sources.values():
             cache_dir = default_heatmap_cache(cfg, source)
-            if cache_dir in found:
+            if cache_dir in pose:
                 continue
             if not serves(cache_dir, source):
                 build_cache_for_source(source['name'], source['root'], dict(cfg.pose),
                                        cache_dir, heatmap_size=tuple(cfg.heatmap_size),
                                        command=precompute_command(
                                            variant.config, {**shared, **variant.cfg_options}))
-            scores = HeatmapCache(cache_dir).arrays()['scores']
-            found[cache_dir] = float((scores.max(axis=1) > 0).mean())
-    return found
+            pose[cache_dir] = pose_on_crops(cache_dir, tuple(cfg.image_size))
+    return pose
+
+
+def pose_on_crops(cache_dir: str, image_size: tuple[int, int], chunk: int = 1024) -> dict:
+    """The share of a cache's crops with a person found, and for each Spindle region the mean
+    IoU of the box the pose places with the fixed box the no-pose control uses (1: the pose
+    moved nothing; :func:`posereid.pose.regions.overlap_with_fixed_boxes`)."""
+    arrays = HeatmapCache(cache_dir).arrays()
+    overlaps = [overlap_with_fixed_boxes(boxes_from_heatmaps(torch.from_numpy(np.asarray(
+        arrays['heatmaps'][start:start + chunk], np.float32)), image_size), image_size)
+        for start in range(0, len(arrays['heatmaps']), chunk)]
+    return {'person_found': float((arrays['scores'].max(axis=1) > 0).mean()),
+            'region_iou_with_fixed_box': dict(zip(REGION_NAMES,
+                                                  torch.cat(overlaps).mean(dim=0).tolist()))}
 
 
 def serves(cache_dir: str, source: dict) -> bool:
@@ -229,8 +244,11 @@ def markdown(report: dict, meta: dict) -> str:
             mean_std(r[f'{m}_mean'], r[f'{m}_std'], r['num_seeds'], digits=0) for m in
             ('different_as_different', 'different_as_same', 'same_as_different',
              'same_as_same')) + ' |')
-    found = '\n'.join(f'- `{cache}`: a person found in {share:.1%} of the crops'
-                      for cache, share in meta['pose_found'].items())
+    pose = ['| heatmap cache | person found | ' + ' | '.join(REGION_NAMES) + ' |',
+            '|---|---:|' + '---:|' * len(REGION_NAMES)]
+    for cache, crops in meta['pose'].items():
+        pose.append(f'| `{cache}` | {crops["person_found"]:.1%} | ' + ' | '.join(
+            f'{iou:.2f}' for iou in crops['region_iou_with_fixed_box'].values()) + ' |')
     return (f'# Real-data benchmark ({meta["budget"]} budget)\n\n'
             f'Made by `{meta["command"]}` at commit {meta["commit"]} on {meta["processor"]} '
             f'({meta["device"]}); mean ± sample std over seeds {report["seeds"]} in percent, '
@@ -240,7 +258,9 @@ def markdown(report: dict, meta: dict) -> str:
             + '\n\n'
             f'{format_table(report["summary"], COLUMNS)}\n\n'
             f'Pair confusion matrices (the talk\'s balanced pair set; counts, mean ± std):\n\n'
-            + '\n'.join(confusion) + f'\n\nPose (BlazePose) on the crops:\n\n{found}\n')
+            + '\n'.join(confusion) + '\n\nPose on the crops: the share with a person found, and '
+            'how far the pose moves each region from the fixed box of the no-pose control (mean '
+            'IoU with it; 1: not moved):\n\n' + '\n'.join(pose) + '\n')
 
 
 def save_pictures(report: dict, out_dir: Path, cuhk03: Path, viper: Path,
@@ -281,14 +301,14 @@ def run(args: argparse.Namespace) -> dict:
         sources = {'VIPeR 316 (its split)': None}
         seed_options = viper_split(viper)
         out_dir = out_dir / 'viper_splits'
-    pose_found = build_caches(variants, shared, test_sets(cuhk03, viper))
+    pose = build_caches(variants, shared, test_sets(cuhk03, viper))
     # the command that makes these runs; --finished-only only gathers them
     argv = [arg for arg in sys.argv[1:] if arg != '--finished-only']
     meta = {'command': shlex.join(['python', 'experiments/real_benchmark.py', *argv]),
             'gathered_from_finished_runs': args.finished_only,
             'commit': git_commit(), 'processor': cpu_model(),
             'device': args.device or 'default', 'budget': args.recipe or args.budget,
-            'shared_options': shared, 'pose_found': pose_found}
+            'shared_options': shared, 'pose': pose}
     name = 'real_benchmark' + ('_viper_splits' if args.viper_splits else '') + (
         f'_{args.recipe}' if args.recipe else '')
 
@@ -309,7 +329,7 @@ def run(args: argparse.Namespace) -> dict:
                        pictures_seed=args.seeds[0], finished_only=args.finished_only,
                        on_run=write)
     write(report)
-    save_pictures(report, out_dir, cuhk03, viper, pose_found)
+    save_pictures(report, out_dir, cuhk03, viper, pose)
     print(f'{time.perf_counter() - start:.0f} s')
     return report
 

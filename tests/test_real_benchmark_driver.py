@@ -147,3 +147,26 @@ def test_the_demo_says_whether_its_figures_land_in_the_expected_range():
         assert all('within' in line for line in demo.range_check(dict.fromkeys([model], min(runs))
                                                                  ) + demo.range_check(
             dict.fromkeys([model], max(runs))))
+
+
+def test_pose_on_crops_reports_people_found_and_how_far_the_pose_moves_the_regions(tmp_path):
+    from posereid.engine.heatmaps import build_cache_for_source
+
+    viper_tree(tmp_path / 'viper', num_ids=3)                 # 6 crops
+    cache = tmp_path / 'cache'
+    build_cache_for_source('viper', tmp_path / 'viper', dict(type='no_pose'), cache,
+                           heatmap_size=(32, 16), progress=False)
+    control = real_benchmark.pose_on_crops(str(cache), (160, 60))
+    assert control['person_found'] == 0
+    assert all(iou == pytest.approx(1) for iou in control['region_iou_with_fixed_box'].values())
+    # one crop with a person whose every joint peaks at the top left: its regions move there
+    heatmaps = np.load(cache / 'heatmaps.npy')
+    scores = np.load(cache / 'scores.npy')
+    heatmaps[0, :, 1, 1], scores[0] = 1, 1
+    np.save(cache / 'heatmaps.npy', heatmaps)
+    np.save(cache / 'scores.npy', scores)
+    moved = real_benchmark.pose_on_crops(str(cache), (160, 60), chunk=4)
+    assert moved['person_found'] == pytest.approx(1 / 6)
+    ious = moved['region_iou_with_fixed_box']
+    assert ious['lower_body'] == pytest.approx(5 / 6)         # that crop's box misses it wholly
+    assert all(5 / 6 - 1e-6 < iou < 1 for iou in ious.values())

@@ -183,3 +183,17 @@ def test_no_pose_puts_every_region_at_its_fixed_box():
         [60, 160, 60, 160])
     torch.testing.assert_close(boxes[0].float(), expected.float())
     assert backend.identity()['type'] == 'no_pose'
+
+
+def test_overlap_with_fixed_boxes_is_one_at_the_fixed_box_and_the_iou_elsewhere():
+    from posereid.pose.regions import DEFAULT_BOXES, REGION_NAMES, overlap_with_fixed_boxes
+
+    H, W = 160, 60
+    fixed = torch.tensor([DEFAULT_BOXES[name] for name in REGION_NAMES]) * torch.tensor(
+        [W, H, W, H])
+    moved = fixed.clone()
+    moved[0] += torch.tensor([0, 24, 0, 24])  # head-shoulder (48 px high) down by half its height
+    overlap = overlap_with_fixed_boxes(torch.stack([fixed, moved]), (H, W))
+    torch.testing.assert_close(overlap[0], torch.ones(7))
+    torch.testing.assert_close(overlap[1, 0], torch.tensor(1 / 3))  # 24 / (48 + 48 - 24)
+    torch.testing.assert_close(overlap[1, 1:], torch.ones(6))

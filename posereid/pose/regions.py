@@ -211,3 +211,19 @@ def region_boxes(keypoints: torch.Tensor, scores: torch.Tensor, image_size: tupl
 
     defaults = _DEFAULT_BOXES.to(device) * limit.repeat(2)
     return torch.where(found[..., None], boxes, defaults[None])
+
+
+def overlap_with_fixed_boxes(boxes: torch.Tensor, image_size: tuple[int, int]) -> torch.Tensor:
+    """How far a pose model moves each region from its fixed box: the IoU ``(B, 7)`` of region
+    boxes ``(B, 7, 4)`` (xyxy pixels of ``(H, W)`` images, :func:`region_boxes`) with the
+    fall-back boxes of :data:`DEFAULT_BOXES`; 1 where the pose moved nothing."""
+    H, W = _check_image_size(image_size)
+    fixed = _DEFAULT_BOXES.to(boxes.device) * torch.tensor([W, H, W, H], device=boxes.device)
+    low = torch.maximum(boxes[..., :2], fixed[:, :2])
+    high = torch.minimum(boxes[..., 2:], fixed[:, 2:])
+    inter = (high - low).clamp(min=0).prod(dim=-1)
+
+    def area(b: torch.Tensor) -> torch.Tensor:
+        return (b[..., 2:] - b[..., :2]).prod(dim=-1)
+
+    return inter / (area(boxes) + area(fixed) - inter)
