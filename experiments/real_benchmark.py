@@ -47,11 +47,12 @@ if __package__ in (None, ''):   # run as a script: its siblings are importable a
 from posereid.engine.cli import add_cfg_options, exit_on_user_error, precompute_command
 from posereid.engine.config import DEVICES, default_heatmap_cache
 from posereid.datasets import build_source
-from posereid.engine.heatmaps import build_cache_for_source, source_images
+from posereid.engine.heatmaps import build_cache_for_source, source_images, source_records
 from posereid.engine.study import (Variant, format_table, mean_std, run_study, variant_config,
                                    write_report)
 from posereid.models.region_pooling import boxes_from_heatmaps
 from posereid.pose.cache import HeatmapCache, StaleCacheError
+from posereid.pose.keypoints import facing
 from posereid.pose.regions import REGION_NAMES, overlap_with_fixed_boxes
 from posereid.utils.io import atomic_save_json, atomic_write
 from posereid.utils.machine import cpu_model
@@ -187,21 +188,35 @@ def build_caches(variants: dict[str, Variant], shared: dict, sources: dict[str, 
                                        cache_dir, heatmap_size=tuple(cfg.heatmap_size),
                                        command=precompute_command(
                                            variant.config, {**shared, **variant.cfg_options}))
-            pose[cache_dir] = pose_on_crops(cache_dir, tuple(cfg.image_size))
+            pose[cache_dir] = pose_on_crops(cache_dir, tuple(cfg.image_size), source)
     return pose
 
 
-def pose_on_crops(cache_dir: str, image_size: tuple[int, int], chunk: int = 1024) -> dict:
-    """The share of a cache's crops with a person found, and for each Spindle region the mean
-    IoU of the box the pose places with the fixed box the no-pose control uses (1: the pose
-    moved nothing; :func:`posereid.pose.regions.overlap_with_fixed_boxes`)."""
-    arrays = HeatmapCache(cache_dir).arrays()
+def pose_on_crops(cache_dir: str, image_size: tuple[int, int], source: dict,
+                  chunk: int = 1024) -> dict:
+    """What the pose gave a cache's crops: the share with a person found; for each Spindle
+    region the mean IoU of the box the pose places with the fixed box the no-pose control uses
+    (1: the pose moved nothing; :func:`posereid.pose.regions.overlap_with_fixed_boxes`); and,
+    of the identities of ``source`` whose facing the pose tells in both cameras, the share
+    facing opposite ways in the two (their left-limb regions lie on opposite image sides)."""
+    cache = HeatmapCache(cache_dir)
+    arrays = cache.arrays()
     overlaps = [overlap_with_fixed_boxes(boxes_from_heatmaps(torch.from_numpy(np.asarray(
         arrays['heatmaps'][start:start + chunk], np.float32)), image_size), image_size)
         for start in range(0, len(arrays['heatmaps']), chunk)]
+    facings: dict = {}
+    for record in source_records(build_source(**source)):
+        row = cache.row(record.img_path)
+        way = facing(arrays['keypoints'][row:row + 1], arrays['scores'][row:row + 1])[0]
+        if way:
+            facings.setdefault(record.pid, {}).setdefault(record.camid, []).append(way)
+    both = [cams for cams in facings.values() if len(cams) == 2]
+    opposite = sum(len({np.mean(ways) > 0 for ways in cams.values()}) == 2 for cams in both)
     return {'person_found': float((arrays['scores'].max(axis=1) > 0).mean()),
             'region_iou_with_fixed_box': dict(zip(REGION_NAMES,
-                                                  torch.cat(overlaps).mean(dim=0).tolist()))}
+                                                  torch.cat(overlaps).mean(dim=0).tolist())),
+            'identities_facing_known_in_both_cameras': len(both),
+            'facing_opposite_ways': opposite / len(both) if both else None}
 
 
 def serves(cache_dir: str, source: dict) -> bool:
@@ -244,11 +259,15 @@ def markdown(report: dict, meta: dict) -> str:
             mean_std(r[f'{m}_mean'], r[f'{m}_std'], r['num_seeds'], digits=0) for m in
             ('different_as_different', 'different_as_same', 'same_as_different',
              'same_as_same')) + ' |')
-    pose = ['| heatmap cache | person found | ' + ' | '.join(REGION_NAMES) + ' |',
-            '|---|---:|' + '---:|' * len(REGION_NAMES)]
+    pose = ['| heatmap cache | person found | ' + ' | '.join(REGION_NAMES)
+            + ' | identities facing opposite ways in the two cameras |',
+            '|---|---:|' + '---:|' * (len(REGION_NAMES) + 1)]
     for cache, crops in meta['pose'].items():
+        opposite = crops['facing_opposite_ways']
         pose.append(f'| `{cache}` | {crops["person_found"]:.1%} | ' + ' | '.join(
-            f'{iou:.2f}' for iou in crops['region_iou_with_fixed_box'].values()) + ' |')
+            f'{iou:.2f}' for iou in crops['region_iou_with_fixed_box'].values())
+            + (f' | {opposite:.0%} of {crops["identities_facing_known_in_both_cameras"]} |'
+               if opposite is not None else ' | |'))
     return (f'# Real-data benchmark ({meta["budget"]} budget)\n\n'
             f'Made by `{meta["command"]}` at commit {meta["commit"]} on {meta["processor"]} '
             f'({meta["device"]}); mean ± sample std over seeds {report["seeds"]} in percent, '
@@ -258,9 +277,11 @@ def markdown(report: dict, meta: dict) -> str:
             + '\n\n'
             f'{format_table(report["summary"], COLUMNS)}\n\n'
             f'Pair confusion matrices (the talk\'s balanced pair set; counts, mean ± std):\n\n'
-            + '\n'.join(confusion) + '\n\nPose on the crops: the share with a person found, and '
+            + '\n'.join(confusion) + '\n\nPose on the crops: the share with a person found; '
             'how far the pose moves each region from the fixed box of the no-pose control (mean '
-            'IoU with it; 1: not moved):\n\n' + '\n'.join(pose) + '\n')
+            'IoU with it; 1: not moved); and how often it sees a person facing the camera in one '
+            'camera and away in the other (the left-limb regions then lie on opposite image '
+            'sides):\n\n' + '\n'.join(pose) + '\n')
 
 
 def save_pictures(report: dict, out_dir: Path, cuhk03: Path, viper: Path,

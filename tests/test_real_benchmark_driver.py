@@ -149,24 +149,43 @@ def test_the_demo_says_whether_its_figures_land_in_the_expected_range():
             dict.fromkeys([model], max(runs))))
 
 
-def test_pose_on_crops_reports_people_found_and_how_far_the_pose_moves_the_regions(tmp_path):
+def test_pose_on_crops_reports_people_found_where_the_regions_go_and_which_way_people_face(
+        tmp_path):
+    from posereid.datasets import build_source
     from posereid.engine.heatmaps import build_cache_for_source
+    from posereid.pose.cache import HeatmapCache
+    from posereid.pose.keypoints import KEYPOINT_INDEX
 
     viper_tree(tmp_path / 'viper', num_ids=3)                 # 6 crops
+    source = dict(name='viper', root=str(tmp_path / 'viper'), num_train_ids=0, split_id=0)
     cache = tmp_path / 'cache'
     build_cache_for_source('viper', tmp_path / 'viper', dict(type='no_pose'), cache,
                            heatmap_size=(32, 16), progress=False)
-    control = real_benchmark.pose_on_crops(str(cache), (160, 60))
+    control = real_benchmark.pose_on_crops(str(cache), (160, 60), source)
     assert control['person_found'] == 0
     assert all(iou == pytest.approx(1) for iou in control['region_iou_with_fixed_box'].values())
+    assert control['identities_facing_known_in_both_cameras'] == 0
+    assert control['facing_opposite_ways'] is None
     # one crop with a person whose every joint peaks at the top left: its regions move there
     heatmaps = np.load(cache / 'heatmaps.npy')
-    scores = np.load(cache / 'scores.npy')
+    keypoints, scores = np.load(cache / 'keypoints.npy'), np.load(cache / 'scores.npy')
     heatmaps[0, :, 1, 1], scores[0] = 1, 1
-    np.save(cache / 'heatmaps.npy', heatmaps)
-    np.save(cache / 'scores.npy', scores)
-    moved = real_benchmark.pose_on_crops(str(cache), (160, 60), chunk=4)
-    assert moved['person_found'] == pytest.approx(1 / 6)
+    # shoulders: person 0 faces camera A and turns away from camera B, person 1 faces both
+    left, right = KEYPOINT_INDEX['left_shoulder'], KEYPOINT_INDEX['right_shoulder']
+    rows = {(r.pid, r.camid): HeatmapCache(cache).row(r.img_path)
+            for r in real_benchmark.source_records(build_source(**source))}
+    pids = sorted({pid for pid, _ in rows})
+    for (pid, camid), row in rows.items():
+        if pid in pids[:2]:
+            towards = pid == pids[1] or camid == 0
+            keypoints[row, [left, right], 0] = [40, 20] if towards else [20, 40]
+            scores[row, [left, right]] = 1
+    for name, array in (('heatmaps', heatmaps), ('keypoints', keypoints), ('scores', scores)):
+        np.save(cache / f'{name}.npy', array)
+    moved = real_benchmark.pose_on_crops(str(cache), (160, 60), source, chunk=4)
+    assert moved['person_found'] == pytest.approx(4 / 6)
     ious = moved['region_iou_with_fixed_box']
     assert ious['lower_body'] == pytest.approx(5 / 6)         # that crop's box misses it wholly
     assert all(5 / 6 - 1e-6 < iou < 1 for iou in ious.values())
+    assert moved['identities_facing_known_in_both_cameras'] == 2
+    assert moved['facing_opposite_ways'] == 0.5

@@ -19,9 +19,14 @@ from posereid.pose.cache_build import build_cache_for_images
 from .config import LOADERS, load_config
 
 
+def source_records(source) -> list:
+    """Every record (train, query and gallery) of a built source."""
+    return [r for split in (source.train, source.query, source.gallery) for r in split]
+
+
 def source_images(source) -> list[str]:
     """Every image (train, query and gallery) of a built source."""
-    return [r.img_path for split in (source.train, source.query, source.gallery) for r in split]
+    return [r.img_path for r in source_records(source)]
 
 
 def build_cache_for_source(name: str, root: str | os.PathLike | None, pose_cfg: dict,

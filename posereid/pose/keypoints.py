@@ -20,6 +20,8 @@ Spindle Net (Zhao et al., CVPR 2017) lists the same 14 joints in another order;
 """
 from __future__ import annotations
 
+import numpy as np
+
 NUM_KEYPOINTS = 14
 
 KEYPOINT_NAMES: tuple[str, ...] = (
@@ -65,6 +67,21 @@ SPINDLE_NAMES: tuple[str, ...] = (
 # ``spindle[..., i] = aic[..., AIC_TO_SPINDLE[i]]`` and ``aic[..., j] = spindle[..., SPINDLE_TO_AIC[j]]``.
 AIC_TO_SPINDLE: tuple[int, ...] = tuple(KEYPOINT_INDEX[name] for name in SPINDLE_NAMES)
 SPINDLE_TO_AIC: tuple[int, ...] = tuple(SPINDLE_NAMES.index(name) for name in KEYPOINT_NAMES)
+
+
+def facing(keypoints: np.ndarray, scores: np.ndarray, min_score: float = 0.5,
+           min_width: float = 3.0) -> np.ndarray:
+    """Which way each person faces, from the shoulders: ``(B,)`` int, +1 towards the camera
+    (the left shoulder on the image's right), -1 away, 0 unknown (a shoulder scoring below
+    ``min_score``, or the shoulders less than ``min_width`` pixels apart: a side view).
+
+    ``keypoints`` ``(B, 14, 2)`` in image pixels, ``scores`` ``(B, 14)``.
+    """
+    left, right = KEYPOINT_INDEX['left_shoulder'], KEYPOINT_INDEX['right_shoulder']
+    width = keypoints[:, left, 0] - keypoints[:, right, 0]
+    known = (np.minimum(scores[:, left], scores[:, right]) >= min_score) & (
+        np.abs(width) >= min_width)
+    return np.where(known, np.sign(width), 0).astype(np.int64)
 
 
 def dataset_metainfo() -> dict:
