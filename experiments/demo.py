@@ -40,6 +40,7 @@ from posereid.engine.heatmaps import build_cache_for_source
 from posereid.engine.work_dir import last_checkpoint
 from posereid.pose.training import synthetic_pose_backend_cfg
 from posereid.utils.io import atomic_write
+from posereid.utils.machine import cpu_model
 from posereid.utils.paths import data_root
 from posereid.visualization import save_video_storyboard, save_world_contact_sheet
 from posereid.visualization.curves import draw_training_curves, read_training_log
@@ -59,19 +60,32 @@ MODELS = {'SiameseND': 'siamese_nd_synthetic', 'Spindle': 'spindle_synthetic',
 
 @dataclass
 class DemoReport:
-    """What the stages found, rendered as Markdown at the end."""
+    """What the stages found, rendered as Markdown at the end: the whole report with its
+    pictures (``<out>/README.md``), and its figures alone for the results page."""
 
     out_dir: Path
-    sections: list[tuple[str, str]] = field(default_factory=list)
+    sections: list[tuple[str, str, str, bool]] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)
 
-    def add(self, title: str, markdown: str) -> None:
-        self.sections.append((title, markdown.strip()))
+    def add(self, title: str, markdown: str, pictures: str = '', results: bool = True) -> None:
+        """A section: its figures, its pictures (paths relative to ``out_dir``), and whether the
+        results page shows it (not where another experiment writes that section)."""
+        self.sections.append((title, markdown.strip(), pictures.strip(), results))
 
-    def markdown(self) -> str:
+    def markdown(self, for_results: bool = False) -> str:
         lines = ['# posereid demo on the embedded synthetic world', '']
-        for title, body in self.sections:
+        if for_results:
+            total = sum(seconds for _, seconds in self.timings)
+            lines += [f'`make demo` on {cpu_model()}, {time.strftime("%Y-%m-%d")}: '
+                      f'{total / 60:.0f} minutes of stages (wall time: more when other work '
+                      'shares the processor). The pictures are in `work_dirs/demo/README.md`.',
+                      '']
+        for title, body, pictures, results in self.sections:
+            if for_results and not results:
+                continue
             lines += [f'## {title}', '', body, '']
+            if pictures and not for_results:
+                lines += [pictures, '']
         lines += ['## Stage timings', '', '| stage | seconds |', '|---|---:|']
         lines += [f'| {name} | {seconds:.1f} |' for name, seconds in self.timings]
         return '\n'.join(lines) + '\n'
@@ -109,7 +123,7 @@ def generate(world_dir: Path, report: DemoReport, workers: int | None) -> dict:
                     f'{d["num_ids"]} ({d["num_held_out_ids"]}) | {d["num_images"]} |')
     picture = _copy_picture(save_world_contact_sheet(world_dir, manifest), report,
                             'contact_sheet.png')
-    report.add('The embedded world', '\n'.join(rows) + f'\n\n![contact sheet]({picture})\n\n'
+    report.add('The embedded world', '\n'.join(rows), f'![contact sheet]({picture})\n\n'
                'Held-out identities (rows) of the market domain across its cameras (columns).')
     return manifest
 
@@ -152,7 +166,7 @@ def precompute(world_dir: Path, heatmap_root: Path, report: DemoReport) -> None:
                        picture, cache_dir=heatmap_root / 'synthetic_market')
     report.add('Pose heatmaps and Spindle regions',
                f'14 heatmaps (fp16) of every image, from {pose_name}, cached once:\n\n'
-               + '\n'.join(rows) + f'\n\n![heatmaps and regions]({picture.name})\n\n'
+               + '\n'.join(rows), f'![heatmaps and regions]({picture.name})\n\n'
                'Image, summed heatmaps, joint peaks with the skeleton, the 3 macro and the 4 '
                'micro regions.')
 
@@ -191,7 +205,8 @@ def train_models(work_root: Path, cfg_options: dict, report: DemoReport) -> list
     with atomic_write(picture, 'wb') as f:
         f.write(draw_training_curves(logs))
     report.add('Training', 'The three models trained on the market domain\'s training '
-               f'identities (`configs/*_synthetic.py`):\n\n![training curves]({picture.name})')
+               'identities (`configs/*_synthetic.py`): their curves in the report.',
+               f'![training curves]({picture.name})')
     return rows
 
 
@@ -255,14 +270,13 @@ Two-stage: the embedding ranks the gallery, the same/different output re-scores 
 top K. Confusion matrix of the fusion model's same/different output (rows: true 0/1, columns:
 predicted 0/1): {confusion}.
 
-![ranked lists]({fusion}/ranked_lists.png)
+""", f"""![ranked lists]({fusion}/ranked_lists.png)
 
 Ranked lists of the fusion model (query, then its top 10; green = same person).
 
-{_pair_galleries(report.out_dir, fusion)}
-""")
+{_pair_galleries(report.out_dir, fusion)}""")
     report.add('Cross-dataset matrix (train on a row, test on a column)',
-               matrix['markdown'] + '\n\n![matrix](cross_dataset/cross_dataset_rank1.png)')
+               matrix['markdown'], '![matrix](cross_dataset/cross_dataset_rank1.png)')
     return matrix['cells']
 
 
@@ -297,9 +311,7 @@ each camera, tracklet embeddings from the best-posed crops, pair re-scoring, con
 clustering into {summary['num_global_identities']} global identities, at
 {summary['frames_per_second']:.1f} frames/s before writing the outputs (docs/tracking.md).
 
-{table}
-
-![tracks with global ids](tracking/tracked_storyboard.png)
+{table}""", """![tracks with global ids](tracking/tracked_storyboard.png)
 
 ![who was where when](tracking/timeline.png)""")
     return summary
@@ -320,14 +332,14 @@ def tracking_ablation(work_root: Path, report: DemoReport) -> Path:
 Each seed is its own video world. Global IDF1 / IDP / IDR / HOTA over all cameras, MOTA over all
 cameras, cross-camera tracklet-retrieval mAP; mean ± sample std over the seeds. Degraded:
 people under 30% visible missed, 10% more boxes missed, 5% corner jitter, 0.2 false boxes a
-frame.""")
+frame.""", results=False)     # the results page has the tracking ablation's own section
     return out
 
 
 def run_demo(out_dir: str | Path = 'work_dirs/demo', workers: int | None = None,
-             work_root: str | Path = 'work_dirs') -> Path:
-    """Run every stage; return the report's path. Runs, caches and the ablation's results are
-    under ``work_root``."""
+             work_root: str | Path = 'work_dirs') -> DemoReport:
+    """Run every stage and write the report (``<out_dir>/README.md``); return it. Runs, caches
+    and the ablation's results are under ``work_root``."""
     out_dir, work_root = Path(out_dir), Path(work_root)
     world_dir = data_root() / 'synthetic'
     heatmap_root = work_root / 'heatmaps'
@@ -349,10 +361,10 @@ def run_demo(out_dir: str | Path = 'work_dirs/demo', workers: int | None = None,
                if ablation.is_file() else
                'Not run yet: `python experiments/ablation.py` trains every variant with 3 seeds '
                "(21 minutes on 2 CPU cores at half the demo's epochs) and writes "
-               f'`{ablation}`, which the next demo run includes here.')
+               f'`{ablation}`, which the next demo run includes here.', results=False)
     path = report.write()
     print(f'\n[demo] finished in {time.perf_counter() - start:.0f} s; report: {path}')
-    return path
+    return report
 
 
 def main(argv=None) -> None:
@@ -362,9 +374,9 @@ def main(argv=None) -> None:
     parser.add_argument('--no-results', action='store_true',
                         help='leave docs/results/demo.md (the committed figures) alone')
     args = parser.parse_args(argv)
-    path = run_demo(args.out, args.workers)
+    report = run_demo(args.out, args.workers)
     if not args.no_results:
-        print(f'[demo] results: {write_section("demo.md", path.read_text(encoding="utf-8"))}')
+        print(f'[demo] results: {write_section("demo.md", report.markdown(for_results=True))}')
 
 
 if __name__ == '__main__':

@@ -149,6 +149,20 @@ def test_the_demo_says_whether_its_figures_land_in_the_expected_range():
             dict.fromkeys([model], max(runs))))
 
 
+def test_the_demo_report_has_pictures_and_the_results_page_its_own_figures_only(tmp_path):
+    from experiments import demo
+
+    report = demo.DemoReport(tmp_path)
+    report.add('In-domain results', '| model | rank-1 |', '![ranked lists](x/ranked_lists.png)')
+    report.add('Tracking ablation over seeds', '| variant | IDF1 |', results=False)
+    report.timings.append(('train', 90.0))
+    full, figures = report.markdown(), report.markdown(for_results=True)
+    assert '![ranked lists](x/ranked_lists.png)' in full and '## Tracking ablation' in full
+    assert '![' not in figures and 'Tracking ablation' not in figures   # its own section there
+    assert '| model | rank-1 |' in figures and '| train | 90.0 |' in figures
+    assert '2 minutes of stages' in figures
+
+
 def test_pose_on_crops_reports_people_found_where_the_regions_go_and_which_way_people_face(
         tmp_path):
     from posereid.datasets import build_source
