@@ -57,12 +57,20 @@ def test_mining_schedule_and_checkpoint_round_trip():
     class Sampler:
         hard = None
 
+        def __init__(self, pids):
+            self.pids = np.array(pids)
+
         def set_hard_negatives(self, candidates):
             self.hard = candidates
 
+    def runner_with(sampler):
+        logs = []
+        return SimpleNamespace(epoch=0, train_dataloader=SimpleNamespace(sampler=sampler),
+                               logger=SimpleNamespace(info=logs.append), logs=logs)
+
     hook = HardNegativeMiningHook(start_epoch=2, interval=3)
-    sampler = Sampler()
-    runner = SimpleNamespace(epoch=0, train_dataloader=SimpleNamespace(sampler=sampler))
+    sampler = Sampler([0, 0, 1, 2, 2])
+    runner = runner_with(sampler)
     hook.before_train_epoch(runner)          # epoch 0 < start_epoch: random negatives
     assert hook.candidates is None and sampler.hard is None
     checkpoint = {}
@@ -71,13 +79,20 @@ def test_mining_schedule_and_checkpoint_round_trip():
     resumed = HardNegativeMiningHook(start_epoch=2, interval=3)
     resumed.after_load_checkpoint(runner, checkpoint)
     resumed.before_train(runner)
-    assert sampler.hard == {0: [3, 4]}
+    assert sampler.hard == {0: [3, 4]} and resumed.candidates == {0: [3, 4]}
+    # fine-tuned on another training set: its items are others, the candidates are not used
+    other = runner_with(Sampler([5, 5, 6]))
+    fine_tuned = HardNegativeMiningHook(start_epoch=2, interval=3)
+    fine_tuned.after_load_checkpoint(other, checkpoint)
+    fine_tuned.before_train(other)
+    assert other.train_dataloader.sampler.hard is None and fine_tuned.candidates is None
+    assert 'another training set' in other.logs[0]
 
 
 def test_mining_needs_a_pair_sampler():
     hook = HardNegativeMiningHook()
     runner = SimpleNamespace(train_dataloader=SimpleNamespace(sampler=object()))
-    hook.candidates = {0: [1]}
+    hook.after_load_checkpoint(runner, {'hard_negatives': {0: [1]}})
     with pytest.raises(TypeError, match='PairSampler'):
         hook.before_train(runner)
 

@@ -3,6 +3,8 @@ images of other identities that the current model embeds closest to it, and hand
 train :class:`~posereid.datasets.PairSampler` (``set_hard_negatives``)."""
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import torch
 from mmengine.hooks import Hook
@@ -37,6 +39,12 @@ def hardest_negatives(embeddings: torch.Tensor, pids, num_candidates: int,
     return candidates
 
 
+def training_set_key(pids) -> str:
+    """16 hex digits of the SHA-256 of a training set's identities, item by item: mined
+    candidates (item indices) belong to the training set with that key."""
+    return hashlib.sha256(np.asarray(pids, np.int64).tobytes()).hexdigest()[:16]
+
+
 @HOOKS.register_module()
 class HardNegativeMiningHook(Hook):
     """Schedule: random negatives for the first ``start_epoch`` epochs, then before every
@@ -44,7 +52,9 @@ class HardNegativeMiningHook(Hook):
     sampler uses them for its ``hard_negative_ratio`` share of negative pairs.
 
     Each process embeds the whole training set (no gather needed; the sets are small). The
-    candidates are saved in checkpoints, so a resumed run samples as an uninterrupted one.
+    candidates are saved in checkpoints with a key of the training set's identities, so a
+    resumed run samples as an uninterrupted one, and a run that starts from another training
+    set's checkpoint (fine-tuning, ``load_from``) mines its own.
     """
 
     priority = 'NORMAL'
@@ -58,6 +68,7 @@ class HardNegativeMiningHook(Hook):
         self.start_epoch, self.interval = start_epoch, interval
         self.num_candidates, self.batch_size = num_candidates, batch_size
         self.candidates: dict[int, list[int]] | None = None
+        self._loaded: tuple[dict | None, str | None] = (None, None)
 
     def before_train_epoch(self, runner) -> None:
         epoch = runner.epoch
@@ -76,13 +87,25 @@ class HardNegativeMiningHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self.candidates is not None:
             checkpoint['hard_negatives'] = self.candidates
+            checkpoint['hard_negatives_training_set'] = training_set_key(
+                self._sampler(runner).pids)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        self.candidates = checkpoint.get('hard_negatives')
+        # used in before_train, once the training set is known
+        self._loaded = (checkpoint.get('hard_negatives'),
+                        checkpoint.get('hard_negatives_training_set'))
 
     def before_train(self, runner) -> None:
-        if self.candidates is not None:  # resumed after mining
-            self._sampler(runner).set_hard_negatives(self.candidates)
+        candidates, key = self._loaded
+        if candidates is None:
+            return
+        sampler = self._sampler(runner)
+        if key != training_set_key(sampler.pids):
+            runner.logger.info('hard-negative mining: the loaded checkpoint\'s candidates are of '
+                               'another training set; this run mines its own')
+            return
+        self.candidates = candidates  # resumed after mining
+        sampler.set_hard_negatives(candidates)
 
     @staticmethod
     def _sampler(runner):
