@@ -272,6 +272,9 @@ def markdown(report: dict, meta: dict) -> str:
             f'Made by `{meta["command"]}` at commit {meta["commit"]} on {meta["processor"]} '
             f'({meta["device"]}); mean ± sample std over seeds {report["seeds"]} in percent, '
             f'the last checkpoint of every run, from scratch.'
+            + (f' Seed s trains and tests VIPeR\'s random split s (camera A querying camera B): '
+               f'{len(report["seeds"])} of the 10 splits; the fine-tuned rows start from the '
+               f'CUHK03 model of seed 0.' if meta.get('viper_splits') else '')
             + (' The runs were made by several processes, each running some of them, and '
                'gathered with `--finished-only`.' if meta['gathered_from_finished_runs'] else '')
             + '\n\n'
@@ -329,7 +332,7 @@ def run(args: argparse.Namespace) -> dict:
             'gathered_from_finished_runs': args.finished_only,
             'commit': git_commit(), 'processor': cpu_model(),
             'device': args.device or 'default', 'budget': args.recipe or args.budget,
-            'shared_options': shared, 'pose': pose}
+            'shared_options': shared, 'pose': pose, 'viper_splits': args.viper_splits}
     name = 'real_benchmark' + ('_viper_splits' if args.viper_splits else '') + (
         f'_{args.recipe}' if args.recipe else '')
 

@@ -113,6 +113,8 @@ def test_the_benchmark_trains_tests_writes_and_resumes(trees,
     real_benchmark.main(args(trees, '--viper-splits'))
     splits = read_json(trees / 'results' / 'real_benchmark_viper_splits.json')
     assert set(splits['rows']) == {'SiameseND from scratch', 'SiameseND fine-tuned'}
+    text = (trees / 'results' / 'real_benchmark_viper_splits.md').read_text()
+    assert '2 of the 10 splits' in text
     tested = {seed: read_json(trees / 'out' / 'viper_splits' / 'SiameseND from scratch' /
                               f'seed{seed}' / study.RUN_FILE)['results']['VIPeR 316 (its split)']
               for seed in (0, 1)}
