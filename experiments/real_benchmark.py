@@ -230,8 +230,11 @@ def serves(cache_dir: str, source: dict) -> bool:
 
 
 def git_commit() -> str:
+    """HEAD, and whether the code differs from it (the results pages the experiments write are
+    outputs, not code)."""
     run = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO, capture_output=True, text=True)
-    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=REPO,
+    dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', '.',
+                            ':!docs/results', ':!docs/results.md'], cwd=REPO,
                            capture_output=True, text=True).stdout.strip()
     return run.stdout.strip() + (' (with uncommitted changes)' if dirty else '')
 
