@@ -217,13 +217,8 @@ def overlap_with_fixed_boxes(boxes: torch.Tensor, image_size: tuple[int, int]) -
     """How far a pose model moves each region from its fixed box: the IoU ``(B, 7)`` of region
     boxes ``(B, 7, 4)`` (xyxy pixels of ``(H, W)`` images, :func:`region_boxes`) with the
     fall-back boxes of :data:`DEFAULT_BOXES`; 1 where the pose moved nothing."""
+    from torchvision.ops import box_iou   # here: importing the pose package stays light
+
     H, W = _check_image_size(image_size)
     fixed = _DEFAULT_BOXES.to(boxes.device) * torch.tensor([W, H, W, H], device=boxes.device)
-    low = torch.maximum(boxes[..., :2], fixed[:, :2])
-    high = torch.minimum(boxes[..., 2:], fixed[:, 2:])
-    inter = (high - low).clamp(min=0).prod(dim=-1)
-
-    def area(b: torch.Tensor) -> torch.Tensor:
-        return (b[..., 2:] - b[..., :2]).prod(dim=-1)
-
-    return inter / (area(boxes) + area(fixed) - inter)
+    return torch.cat([box_iou(boxes[:, k], fixed[k:k + 1]) for k in range(NUM_REGIONS)], dim=1)
