@@ -204,10 +204,10 @@ def pose_on_crops(cache_dir: str, image_size: tuple[int, int], source: dict,
     overlaps = [overlap_with_fixed_boxes(boxes_from_heatmaps(torch.from_numpy(np.asarray(
         arrays['heatmaps'][start:start + chunk], np.float32)), image_size), image_size)
         for start in range(0, len(arrays['heatmaps']), chunk)]
+    ways = facing(np.asarray(arrays['keypoints']), np.asarray(arrays['scores']))
     facings: dict = {}
     for record in source_records(build_source(**source)):
-        row = cache.row(record.img_path)
-        way = facing(arrays['keypoints'][row:row + 1], arrays['scores'][row:row + 1])[0]
+        way = ways[cache.row(record.img_path)]
         if way:
             facings.setdefault(record.pid, {}).setdefault(record.camid, []).append(way)
     both = [cams for cams in facings.values() if len(cams) == 2]
